@@ -1,0 +1,85 @@
+import uuid
+
+from rest_framework import serializers
+
+from api_keys.models import MAX_PERSONAL_API_KEYS_PER_USER, PersonalAPIKey
+from organizations.models import OrganizationMembership
+from posthog_api.scopes import WILDCARD, is_valid_user_scope
+from projects.models import Team
+
+
+class PersonalAPIKeySerializer(serializers.ModelSerializer):
+    """A personal API key; `value` holds the raw key in the create and roll responses only."""
+
+    value = serializers.SerializerMethodField()
+    label = serializers.CharField(max_length=40)
+    scopes = serializers.ListField(child=serializers.CharField(max_length=100), required=True)
+    scoped_teams = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True)
+    scoped_organizations = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = PersonalAPIKey
+        fields = [
+            "id",
+            "label",
+            "value",
+            "mask_value",
+            "created_at",
+            "last_used_at",
+            "user_id",
+            "scopes",
+            "scoped_teams",
+            "scoped_organizations",
+            "last_rolled_at",
+        ]
+        read_only_fields = ["id", "value", "mask_value", "created_at", "last_used_at", "user_id", "last_rolled_at"]
+
+    def get_value(self, key: PersonalAPIKey) -> str | None:
+        return getattr(key, "raw_value", None)
+
+    def to_representation(self, key: PersonalAPIKey) -> dict:
+        data = super().to_representation(key)
+        data["scopes"] = key.scopes if key.scopes is not None else [WILDCARD]
+        return data
+
+    def validate_scopes(self, scopes: list[str]) -> list[str]:
+        for scope in scopes:
+            if not is_valid_user_scope(scope):
+                raise serializers.ValidationError(f"Invalid scope: {scope}")
+        return scopes
+
+    def validate_scoped_teams(self, team_ids: list[int] | None) -> list[int] | None:
+        if not team_ids:
+            return team_ids
+        user = self.context["request"].user
+        member_of = Team.objects.filter(pk__in=team_ids, organization__memberships__user=user).count()
+        if member_of != len(set(team_ids)):
+            raise serializers.ValidationError("You must be a member of all teams that you are scoping the key to.")
+        return team_ids
+
+    def validate_scoped_organizations(self, organization_ids: list[str] | None) -> list[str] | None:
+        if not organization_ids:
+            return organization_ids
+        try:
+            parsed = {uuid.UUID(value) for value in organization_ids}
+        except ValueError:
+            raise serializers.ValidationError("Invalid organization UUID") from None
+        user = self.context["request"].user
+        member_of = OrganizationMembership.objects.filter(user=user, organization_id__in=parsed).count()
+        if member_of != len(parsed):
+            raise serializers.ValidationError(
+                "You must be a member of all organizations that you are scoping the key to."
+            )
+        return organization_ids
+
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is None:
+            user = self.context["request"].user
+            if PersonalAPIKey.objects.filter(user=user).count() >= MAX_PERSONAL_API_KEYS_PER_USER:
+                raise serializers.ValidationError(
+                    f"You can only have {MAX_PERSONAL_API_KEYS_PER_USER} personal API keys. "
+                    "Remove an existing key before creating a new one."
+                )
+        return attrs

@@ -1,0 +1,38 @@
+from django.db import transaction
+from django.utils import timezone
+
+from api_keys.models import PersonalAPIKey, generate_personal_api_key_value
+from posthog_api.authentication import hash_key_value
+from posthog_api.models import mask_key_value
+
+
+def _new_secret(key) -> str:
+    value = generate_personal_api_key_value()
+    key.secure_value = hash_key_value(value)
+    key.mask_value = mask_key_value(value)
+    return value
+
+
+@transaction.atomic
+def personal_api_key_create(
+    *, user, label: str, scopes: list[str], scoped_teams=None, scoped_organizations=None
+) -> tuple[PersonalAPIKey, str]:
+    """A new key and its raw value, which is returned this once and stored only hashed."""
+    key = PersonalAPIKey(
+        user=user,
+        label=label,
+        scopes=scopes,
+        scoped_teams=scoped_teams,
+        scoped_organizations=scoped_organizations,
+    )
+    value = _new_secret(key)
+    key.save()
+    return key, value
+
+
+@transaction.atomic
+def personal_api_key_roll(*, key: PersonalAPIKey) -> tuple[PersonalAPIKey, str]:
+    value = _new_secret(key)
+    key.last_rolled_at = timezone.now()
+    key.save(update_fields=["secure_value", "mask_value", "last_rolled_at"])
+    return key, value

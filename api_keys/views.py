@@ -1,0 +1,50 @@
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from api_keys import services
+from api_keys.models import PersonalAPIKey
+from api_keys.permissions import PersonalAPIKeySelfAccessPermission
+from api_keys.serializers import PersonalAPIKeySerializer
+from posthog_api.authentication import is_api_key_credential
+from posthog_api.tenancy import CURRENT
+from posthog_api.viewsets import TenantScopedViewSet
+
+
+class PersonalAPIKeyViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
+    """The caller's personal API keys."""
+
+    scope_object = "INTERNAL"
+    serializer_class = PersonalAPIKeySerializer
+    queryset = PersonalAPIKey.objects.all()
+    pagination_class = None
+
+    def dangerously_get_permissions(self):
+        # PostHog manages keys outside its scope machinery: sessions do everything, a key only reads itself.
+        return [IsAuthenticated(), PersonalAPIKeySelfAccessPermission()]
+
+    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(user=self.request.user).order_by("-created_at")
+
+    def safely_get_object(self, queryset: QuerySet) -> PersonalAPIKey:
+        value = self.kwargs["pk"]
+        if value == CURRENT:
+            if not is_api_key_credential(self.request.auth):
+                raise NotFound()
+            value = self.request.auth.pk
+        return get_object_or_404(queryset, pk=value)
+
+    def perform_create(self, serializer: PersonalAPIKeySerializer) -> None:
+        key, value = services.personal_api_key_create(user=self.request.user, **serializer.validated_data)
+        key.raw_value = value
+        serializer.instance = key
+
+    @action(methods=["POST"], detail=True)
+    def roll(self, request, *args, **kwargs) -> Response:
+        key, value = services.personal_api_key_roll(key=self.get_object())
+        key.raw_value = value
+        return Response(self.get_serializer(key).data, status=status.HTTP_200_OK)

@@ -1,0 +1,81 @@
+"""One exception handler: every error leaves as `{"type", "code", "detail", "attr"}` (PostHog's drf-exceptions-hog)."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+logger = logging.getLogger("posthog_api.errors")
+
+TYPE_BY_EXCEPTION = (
+    (
+        (exceptions.AuthenticationFailed, exceptions.NotAuthenticated, exceptions.PermissionDenied),
+        "authentication_error",
+    ),
+    (
+        (
+            exceptions.NotFound,
+            exceptions.MethodNotAllowed,
+            exceptions.NotAcceptable,
+            exceptions.ParseError,
+            exceptions.UnsupportedMediaType,
+        ),
+        "invalid_request",
+    ),
+    ((exceptions.Throttled,), "throttled_error"),
+    ((exceptions.ValidationError,), "validation_error"),
+)
+SERVER_ERROR_BODY = {"type": "server_error", "code": "error", "detail": "A server error occurred.", "attr": None}
+
+
+def error_body(error_type: str, code: str, detail: str, attr: str | None = None) -> dict:
+    return {"type": error_type, "code": code, "detail": detail, "attr": attr}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        logger.exception("Unhandled exception", exc_info=exc)
+        return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    attr, detail = _first_error(exc.detail)
+    code = getattr(detail, "code", None) or exc.default_code
+    if code == "invalid":
+        code = "invalid_input"
+    body = error_body(_error_type(exc), code, str(detail), attr)
+    return Response(body, status=exc.status_code)
+
+
+def _error_type(exc: exceptions.APIException) -> str:
+    explicit = getattr(exc, "error_type", None)
+    if explicit:
+        return explicit
+    for classes, error_type in TYPE_BY_EXCEPTION:
+        if isinstance(exc, classes):
+            return error_type
+    return "server_error"
+
+
+def _first_error(detail, path: tuple[str, ...] = ()):
+    """The first leaf error and its field path joined with `__` (None for non-field errors)."""
+    if isinstance(detail, dict) and detail:
+        key, value = next(iter(detail.items()))
+        return _first_error(value, (*path, str(key)))
+    if isinstance(detail, list):
+        for index, item in enumerate(detail):
+            if isinstance(item, dict) and item:
+                return _first_error(item, (*path, str(index)))
+            if isinstance(item, list) and item:
+                return _first_error(item, path)
+            if not isinstance(item, dict | list):
+                return _attr(path), item
+    return _attr(path), detail
+
+
+def _attr(path: tuple[str, ...]) -> str | None:
+    path = tuple(p for p in path if p not in ("non_field_errors", "__all__"))
+    return "__".join(path) or None

@@ -1,0 +1,45 @@
+"""Migrate, bootstrap on first run, then serve with gunicorn on 0.0.0.0:$PORT until interrupted."""
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument("--workers", default=os.environ.get("WEB_CONCURRENCY", "2"))
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("bootstrap", if_empty=True)
+        # NOTE: this process keeps its handle on the embedded PostgreSQL, so the server stays up between gunicorn
+        # restarts and stops when this command ends.
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "posthog_api.wsgi:application",
+            "--bind",
+            f"0.0.0.0:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            os.environ.get("GUNICORN_THREADS", "4"),
+        ]
+        self.stdout.write(f"Serving on http://0.0.0.0:{options['port']} (Swagger UI at /api/schema/swagger-ui/)")
+        self.stdout.flush()
+        server = subprocess.Popen(command)
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            server.send_signal(signal.SIGTERM)
+            server.wait()

@@ -1,0 +1,85 @@
+"""Permission classes every tenant-scoped viewset runs, in order, plus the membership-level rules views add."""
+
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from posthog_api import scopes
+from posthog_api.authentication import is_api_key_credential
+
+MEMBER, ADMIN, OWNER = 1, 8, 15
+
+
+class APIScopePermission(BasePermission):
+    """An API key must hold the scope the action needs, and may be limited to some projects or organizations."""
+
+    def has_permission(self, request, view) -> bool:
+        key = request.auth
+        if not is_api_key_credential(key):
+            return True  # session users are not scope-checked
+        required = view.required_scopes_for_request()
+        if not required:
+            raise PermissionDenied(view.token_unsupported_message)
+        if view.scope_object != "user":
+            self._check_scoped_tenants(key, view)
+        key_scopes = key.scopes or []
+        if scopes.WILDCARD in key_scopes:
+            return True
+        missing = scopes.scopes_satisfy(key_scopes, required)
+        if missing:
+            raise PermissionDenied(f"API key missing required scope '{missing}'")
+        return True
+
+    @staticmethod
+    def _check_scoped_tenants(key, view) -> None:
+        if key.scoped_teams:
+            team = view.team
+            if team is None:
+                raise PermissionDenied("API keys with scoped projects are only supported on project-based endpoints.")
+            if team.id not in key.scoped_teams:
+                raise PermissionDenied(f"API key does not have access to the requested project: ID {team.id}.")
+        if key.scoped_organizations:
+            organization = view.organization
+            if organization is not None and str(organization.id) not in key.scoped_organizations:
+                raise PermissionDenied(
+                    f"API key does not have access to the requested organization: ID {organization.id}."
+                )
+
+
+class TenantMemberPermission(BasePermission):
+    """The caller must belong to the organization of the project or organization named in the URL."""
+
+    def has_permission(self, request, view) -> bool:
+        if view.team is not None:
+            if view.membership is None:
+                raise PermissionDenied("You don't have access to the project.")
+            return True
+        if view.organization is not None:
+            return view.membership is not None
+        return True
+
+
+def _level(membership) -> int:
+    return membership.level if membership is not None else 0
+
+
+class OrganizationAdminWritePermission(BasePermission):
+    """Anyone in the organization reads; writes need administrator (8) or owner."""
+
+    message = "Your organization access level is insufficient."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS or view.organization is None:
+            return True  # with no organization in the URL, the object decides
+        return _level(view.membership) >= ADMIN
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in SAFE_METHODS or _level(view.membership_for_object(obj)) >= ADMIN
+
+
+class OrganizationOwnerDeletePermission(BasePermission):
+    """Only an owner (15) deletes."""
+
+    message = "Your organization access level is insufficient."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method != "DELETE" or _level(view.membership_for_object(obj)) >= OWNER

@@ -1,0 +1,40 @@
+"""drf-spectacular hooks: PostHog's security entries (one scope per operation) and parameter names."""
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiParameter
+
+TENANT_PARAMETERS = {
+    "organization_id": "A UUID string identifying this organization, or `@current`.",
+    "project_id": (
+        "Project ID of the project you're trying to access. To find the ID of the project, make a call to "
+        "/api/projects/."
+    ),
+    "team_id": "Environment ID, or `@current`.",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_operation_id(self) -> str:
+        # PostHog names root operations by their action alone (`list`, `retrieve`), not `root_list`.
+        return super().get_operation_id().removeprefix("root_")
+
+    def get_auth(self) -> list[dict]:
+        view = self.view
+        if not hasattr(view, "required_scopes_for"):
+            return super().get_auth()
+        required = (
+            [] if hasattr(view, "dangerously_get_permissions") else view.required_scopes_for(view.action, self.method)
+        )
+        return [{"PersonalAPIKeyAuth": required}] if required else []
+
+    def get_override_parameters(self) -> list:
+        path_kwargs = set(_path_kwargs(self.path))
+        return [
+            OpenApiParameter(name, str, OpenApiParameter.PATH, description=description)
+            for name, description in TENANT_PARAMETERS.items()
+            if name in path_kwargs
+        ] + super().get_override_parameters()
+
+
+def _path_kwargs(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]

@@ -1,0 +1,111 @@
+"""Resolving the organization, project and environment named in a URL, and the caller's membership in them.
+
+Models are looked up through the app registry so that the framework layer imports no feature app.
+"""
+
+import uuid
+
+from django.apps import apps
+from rest_framework.exceptions import AuthenticationFailed, NotFound
+
+CURRENT = "@current"
+
+
+def organization_model():
+    return apps.get_model("organizations", "Organization")
+
+
+def membership_model():
+    return apps.get_model("organizations", "OrganizationMembership")
+
+
+def team_model():
+    return apps.get_model("projects", "Team")
+
+
+def project_model():
+    return apps.get_model("projects", "Project")
+
+
+def _require_user(request):
+    if not request.user or not request.user.is_authenticated:
+        raise AuthenticationFailed()
+    return request.user
+
+
+def current_organization_id(user) -> uuid.UUID | None:
+    """The user's current organization, falling back to (and saving) the first one they belong to."""
+    if user.current_organization_id is not None:
+        return user.current_organization_id
+    first = membership_model().objects.filter(user=user).order_by("joined_at").values_list("organization_id", flat=True)
+    org_id = first.first()
+    if org_id is not None:
+        type(user).objects.filter(pk=user.pk).update(current_organization_id=org_id)
+        user.current_organization_id = org_id
+    return org_id
+
+
+def current_team_id(user) -> int | None:
+    """The user's current environment, falling back to (and saving) the first of their current organization."""
+    if user.current_team_id is not None:
+        return user.current_team_id
+    org_id = current_organization_id(user)
+    team_id = team_model().objects.filter(organization_id=org_id).values_list("id", flat=True).first()
+    if team_id is not None:
+        type(user).objects.filter(pk=user.pk).update(current_team_id=team_id)
+        user.current_team_id = team_id
+    return team_id
+
+
+def resolve_organization(request, value: str):
+    if value == CURRENT:
+        org_id = current_organization_id(_require_user(request))
+        if org_id is None:
+            raise NotFound("Organization not found.")
+        value = org_id
+    try:
+        return organization_model().objects.get(pk=uuid.UUID(str(value)))
+    except (ValueError, organization_model().DoesNotExist):
+        raise NotFound("Organization not found.") from None
+
+
+def resolve_team_id(request, value: str, *, as_project: bool) -> int:
+    """The id in a `team_id` or `project_id` URL segment; `@current` is the caller's current environment or project."""
+    if value == CURRENT:
+        team_id = current_team_id(_require_user(request))
+        if team_id is None:
+            raise NotFound("Project not found.")
+        if as_project:
+            return team_model().objects.values_list("project_id", flat=True).get(pk=team_id)
+        return team_id
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound("Project not found.") from None
+
+
+def get_team(team_id: int):
+    try:
+        return team_model().objects.select_related("organization", "project").get(pk=team_id)
+    except team_model().DoesNotExist:
+        raise NotFound("Project not found.") from None
+
+
+def get_project(project_id: int):
+    try:
+        return project_model().objects.select_related("organization").get(pk=project_id)
+    except project_model().DoesNotExist:
+        raise NotFound("Project not found.") from None
+
+
+def membership_of(request, organization_id):
+    """The caller's membership in an organization, cached per request."""
+    cache = request.__dict__.setdefault("_memberships", {})
+    if organization_id not in cache:
+        user = request.user
+        cache[organization_id] = (
+            membership_model().objects.filter(organization_id=organization_id, user=user).first()
+            if user and user.is_authenticated
+            else None
+        )
+    return cache[organization_id]

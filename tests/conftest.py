@@ -1,0 +1,46 @@
+import pytest
+from rest_framework.test import APIClient
+
+from posthog_api.testing import key_client, make_key, make_organization, make_user
+
+
+@pytest.fixture
+def user(db):
+    return make_user(first_name="Ada")
+
+
+@pytest.fixture
+def organization(user):
+    return make_organization(user, name="Acme")
+
+
+@pytest.fixture
+def team(organization):
+    return organization.teams.get()
+
+
+@pytest.fixture
+def key(user, organization):
+    """A `*` personal API key of `user`, who owns `organization`."""
+    return make_key(user)
+
+
+@pytest.fixture
+def client(key) -> APIClient:
+    """An API client authenticated with `key`."""
+    return key_client(key)
+
+
+@pytest.fixture
+def anonymous() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def other_user(db):
+    return make_user(first_name="Eve")
+
+
+@pytest.fixture
+def other_organization(other_user):
+    return make_organization(other_user, name="Other Inc")

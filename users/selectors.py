@@ -1,0 +1,24 @@
+from typing import NamedTuple
+
+from organizations.models import Organization
+from organizations.selectors import organizations_of
+from posthog_api.tenancy import current_organization_id, current_team_id
+from projects.models import Team
+
+
+class UserTenancy(NamedTuple):
+    organizations: list[Organization]
+    organization: Organization | None
+    team: Team | None
+
+
+def user_tenancy(user) -> UserTenancy:
+    """The user's organizations and their current organization and environment, in a constant number of queries."""
+    organizations = list(organizations_of(user).order_by("name", "id"))
+    org_id = current_organization_id(user)
+    team_id = current_team_id(user)
+    return UserTenancy(
+        organizations=organizations,
+        organization=next((o for o in organizations if o.pk == org_id), None),
+        team=Team.objects.filter(pk=team_id).first() if team_id else None,
+    )

@@ -22,9 +22,7 @@ class AutoSchema(openapi.AutoSchema):
         view = self.view
         if not hasattr(view, "required_scopes_for"):
             return super().get_auth()
-        required = (
-            [] if hasattr(view, "dangerously_get_permissions") else view.required_scopes_for(view.action, self.method)
-        )
+        required = view.required_scopes_for(view.action, self.method)
         return [{"PersonalAPIKeyAuth": required}] if required else []
 
     def get_override_parameters(self) -> list:

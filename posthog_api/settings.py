@@ -82,6 +82,8 @@ def database_settings() -> dict:
     config["ENGINE"] = "django.db.backends.postgresql"
     # NOTE: Django's pool keeps connections per process; it replaces CONN_MAX_AGE.
     config["CONN_MAX_AGE"] = 0
+    # NOTE: parallel test runs on one server need distinct test databases.
+    config["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", f"test_{config['NAME']}")}
     config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": int(os.environ.get("DB_POOL_SIZE", "8"))}
     return config
 

@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -27,6 +28,15 @@ TYPE_BY_EXCEPTION = (
     ((exceptions.Throttled,), "throttled_error"),
     ((exceptions.ValidationError,), "validation_error"),
 )
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is larger than this server accepts."
+    default_code = "request_too_large"
+    error_type = "invalid_request"
+
+
 SERVER_ERROR_BODY = {"type": "server_error", "code": "error", "detail": "A server error occurred.", "attr": None}
 
 
@@ -39,6 +49,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc) or None)
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled exception", exc_info=exc)
         return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)

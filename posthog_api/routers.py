@@ -11,7 +11,8 @@ class OptionalSlashRouter(routers.SimpleRouter):
     """A SimpleRouter whose routes all sit under `base` (a regex with the parent's named group, or empty)."""
 
     def __init__(self, base: str = ""):
-        super().__init__(trailing_slash="/?")
+        super().__init__()
+        self.trailing_slash = "/?"  # DRF's constructor only knows "/" or ""
         self.base = base
 
     def register(self, prefix: str, viewset, basename: str, lookup_value_regex: str | None = None) -> None:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "organizations",
     "projects",
     "api_keys",
+    "roles",
 ]
 
 MIDDLEWARE = [

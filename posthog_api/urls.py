@@ -1,16 +1,28 @@
+import importlib
+import importlib.util
+
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api_keys.urls import register_routes as api_keys_routes
-from organizations.urls import register_routes as organizations_routes
 from posthog_api import views
 from posthog_api.routers import Routers
-from users.urls import register_routes as users_routes
 
-routers = Routers()
-for register_routes in (users_routes, organizations_routes, api_keys_routes):
-    register_routes(routers)
+
+def app_routers() -> Routers:
+    """Every installed app with a `urls.register_routes(routers)` nests its viewsets onto the shared parents."""
+    routers = Routers()
+    for app in apps.get_app_configs():
+        if importlib.util.find_spec(f"{app.name}.urls") is None:
+            continue
+        register_routes = getattr(importlib.import_module(f"{app.name}.urls"), "register_routes", None)
+        if register_routes is not None:
+            register_routes(routers)
+    return routers
+
+
+routers = app_routers()
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "projects",
     "api_keys",
     "roles",
+    "persons",
+    "groups",
+    "definitions",
+    "ingestion",
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from django.db.models import Q
@@ -5,10 +6,44 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from api_keys.models import PersonalAPIKey
-from posthog_api.authentication import find_personal_api_key, hash_key_value
+from api_keys.models import PersonalAPIKey, ProjectSecretAPIKey
+from posthog_api.authentication import bearer_token, find_personal_api_key, hash_key_value
 
 LAST_USED_AT_RESOLUTION = timedelta(hours=1)
+PROJECT_SECRET_API_KEY_PATTERN = re.compile(r"^phs_[a-zA-Z0-9]+$")
+
+
+class ProjectUser:
+    """The user a project secret API key authenticates as: authenticated, but no person and no memberships."""
+
+    pk = id = None
+    is_authenticated = True
+    is_active = True
+    is_staff = False
+    is_anonymous = False
+
+    def __init__(self, team_id: int):
+        self.team_id = team_id
+
+
+class ProjectSecretAPIKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer phs_…`. An unknown key is not an error here: personal-key auth answers it with a 401."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request):
+        token = bearer_token(request)
+        if not token or not PROJECT_SECRET_API_KEY_PATTERN.match(token):
+            return None
+        key = ProjectSecretAPIKey.objects.filter(secure_value=hash_key_value(token)).first()
+        if key is None:
+            return None
+        touch_last_used_at(ProjectSecretAPIKey, key)
+        request._request.api_key_mask = key.mask_value
+        return ProjectUser(key.team_id), key
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
 
 
 class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):

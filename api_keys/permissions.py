@@ -1,7 +1,7 @@
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from posthog_api.authentication import is_api_key_credential
+from posthog_api.authentication import is_api_key_credential, is_project_credential
 
 
 class PersonalAPIKeySelfAccessPermission(BasePermission):
@@ -10,6 +10,8 @@ class PersonalAPIKeySelfAccessPermission(BasePermission):
     message = "This action does not support Personal API Key access"
 
     def has_permission(self, request, view) -> bool:
+        if is_project_credential(request.auth):
+            raise PermissionDenied("This action does not support project secret API key access")
         if not is_api_key_credential(request.auth):
             return True
         if view.action != "retrieve":

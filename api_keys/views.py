@@ -1,16 +1,17 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from rest_framework import status, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api_keys import services
-from api_keys.models import PersonalAPIKey
+from api_keys.models import PersonalAPIKey, ProjectSecretAPIKey
 from api_keys.permissions import PersonalAPIKeySelfAccessPermission
-from api_keys.serializers import PersonalAPIKeySerializer
+from api_keys.serializers import PersonalAPIKeySerializer, ProjectSecretAPIKeySerializer
 from posthog_api.authentication import is_api_key_credential
+from posthog_api.permissions import ProjectAdminWritePermission
 from posthog_api.tenancy import CURRENT
 from posthog_api.viewsets import TenantScopedViewSet
 
@@ -45,6 +46,32 @@ class PersonalAPIKeyViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
 
     @action(methods=["POST"], detail=True)
     def roll(self, request, *args, **kwargs) -> Response:
-        key, value = services.personal_api_key_roll(key=self.get_object())
+        key, value = services.api_key_roll(key=self.get_object())
         key.raw_value = value
-        return Response(self.get_serializer(key).data, status=status.HTTP_200_OK)
+        return Response(self.get_serializer(key).data)
+
+
+class ProjectSecretAPIKeyViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
+    """Secret API keys of an environment: they authenticate as the project on the actions that allow them."""
+
+    scope_object = "project"
+    environment_scoped = True
+    serializer_class = ProjectSecretAPIKeySerializer
+    permission_classes = [ProjectAdminWritePermission]
+    queryset = ProjectSecretAPIKey.objects.select_related("created_by")
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "team": self.team}
+
+    def perform_create(self, serializer: ProjectSecretAPIKeySerializer) -> None:
+        key, value = services.project_secret_api_key_create(
+            team=self.team, created_by=self.request.user, **serializer.validated_data
+        )
+        key.raw_value = value
+        serializer.instance = key
+
+    @action(methods=["POST"], detail=True, required_scopes=["project:write"])
+    def roll(self, request, *args, **kwargs) -> Response:
+        key, value = services.api_key_roll(key=self.get_object())
+        key.raw_value = value
+        return Response(self.get_serializer(key).data)

@@ -16,6 +16,8 @@ OAUTH_ACCESS_TOKEN_PREFIX = "pha_"
 
 
 class APIKeyCredential(Protocol):
+    """What permissions read from `request.auth`. Project credentials also set `is_project_credential` and `team_id`."""
+
     scopes: list[str] | None
     scoped_teams: list[int] | None
     scoped_organizations: list[str] | None
@@ -29,6 +31,11 @@ def hash_key_value(value: str) -> str:
 
 def is_api_key_credential(auth: object) -> bool:
     return auth is not None and hasattr(auth, "scopes")
+
+
+def is_project_credential(auth: object) -> bool:
+    """A credential that stands for a project, not a user (a project secret API key)."""
+    return is_api_key_credential(auth) and getattr(auth, "is_project_credential", False)
 
 
 def bearer_token(request: Request) -> str | None:

@@ -4,7 +4,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from posthog_api import scopes
-from posthog_api.authentication import is_api_key_credential
+from posthog_api.authentication import is_api_key_credential, is_project_credential
 
 MEMBER, ADMIN, OWNER = 1, 8, 15
 
@@ -16,10 +16,12 @@ class APIScopePermission(BasePermission):
         key = request.auth
         if not is_api_key_credential(key):
             return True  # session users are not scope-checked
+        if is_project_credential(key):
+            self._check_project_credential(key, view)
         required = view.required_scopes_for_request()
         if not required:
             raise PermissionDenied(view.token_unsupported_message)
-        if view.scope_object != "user":
+        if view.scope_object != "user" and not is_project_credential(key):
             self._check_scoped_tenants(key, view)
         key_scopes = key.scopes or []
         if scopes.WILDCARD in key_scopes:
@@ -28,6 +30,16 @@ class APIScopePermission(BasePermission):
         if missing:
             raise PermissionDenied(f"API key missing required scope '{missing}'")
         return True
+
+    @staticmethod
+    def _check_project_credential(key, view) -> None:
+        """A project secret key works only on actions its view allows, and only for its own project."""
+        if view.action not in view.project_secret_api_key_actions:
+            raise PermissionDenied("This action does not support project secret API key access")
+        if view.team is None:
+            raise PermissionDenied("Project secret API keys are only supported on project-based endpoints.")
+        if view.team.id != key.team_id:
+            raise PermissionDenied(f"API key does not have access to the requested project: ID {view.team.id}.")
 
     @staticmethod
     def _check_scoped_tenants(key, view) -> None:
@@ -49,6 +61,8 @@ class TenantMemberPermission(BasePermission):
     """The caller must belong to the organization of the project or organization named in the URL."""
 
     def has_permission(self, request, view) -> bool:
+        if is_project_credential(request.auth):
+            return True  # no user behind it; APIScopePermission already matched its project
         if view.team is not None:
             if view.membership is None:
                 raise PermissionDenied("You don't have access to the project.")
@@ -83,3 +97,23 @@ class OrganizationOwnerDeletePermission(BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         return request.method != "DELETE" or _level(view.membership_for_object(obj)) >= OWNER
+
+
+class ProjectAdminWritePermission(BasePermission):
+    """Project members read; writes need administrator (8) or owner in the project's organization."""
+
+    message = "You don't have sufficient permissions in the project."
+
+    def has_permission(self, request, view) -> bool:
+        if is_project_credential(request.auth):
+            return True
+        return request.method in SAFE_METHODS or _level(view.membership) >= ADMIN
+
+
+class ProjectAdminDeletePermission(BasePermission):
+    """Project members change settings; deleting needs administrator (8) or owner."""
+
+    message = "You don't have sufficient permissions in the project."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method != "DELETE" or _level(view.membership) >= ADMIN

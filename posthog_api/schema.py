@@ -9,7 +9,10 @@ TENANT_PARAMETERS = {
         "Project ID of the project you're trying to access. To find the ID of the project, make a call to "
         "/api/projects/."
     ),
-    "team_id": "Environment ID, or `@current`.",
+    "team_id": (
+        "Project ID of the project you're trying to access. To find the ID of the project, make a call to "
+        "/api/projects/."
+    ),
 }
 
 
@@ -36,3 +39,16 @@ class AutoSchema(openapi.AutoSchema):
 
 def _path_kwargs(path: str) -> list[str]:
     return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+
+
+def rename_environment_path_parameter(result: dict, generator, request, public) -> dict:
+    """PostHog's schema names the environment segment `project_id` too (`/api/environments/{project_id}/...`)."""
+    renamed = {}
+    for path, item in result.get("paths", {}).items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "path" and parameter.get("name") == "team_id":
+                    parameter["name"] = "project_id"
+        renamed[path.replace("{team_id}", "{project_id}")] = item
+    result["paths"] = renamed
+    return result

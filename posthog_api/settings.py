@@ -96,6 +96,7 @@ def database_settings() -> dict:
 DATABASES = {"default": database_settings()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"}]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -115,6 +116,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api_keys.authentication.ProjectSecretAPIKeyAuthentication",
         "api_keys.authentication.PersonalAPIKeyAuthentication",
         "posthog_api.authentication.SessionAuthentication",
     ],
@@ -151,7 +153,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "PostHog's management REST API, served by posthog-api.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": r"/api/(?:(?:organizations|projects|environments)/)?",
+    # PostHog strips the organizations/projects roots from operationIds but keeps "environments_".
+    "SCHEMA_PATH_PREFIX": r"/api/(?:(?:organizations|projects)/)?",
     "COMPONENT_SPLIT_REQUEST": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -161,7 +164,10 @@ SPECTACULAR_SETTINGS = {
     },
     "AUTHENTICATION_WHITELIST": [],
     "PREPROCESSING_HOOKS": [],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "posthog_api.schema.rename_environment_path_parameter",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MembershipLevelEnum": "organizations.models.OrganizationMembership.Level",
     },

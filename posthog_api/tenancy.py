@@ -105,7 +105,7 @@ def membership_of(request, organization_id):
         user = request.user
         cache[organization_id] = (
             membership_model().objects.filter(organization_id=organization_id, user=user).first()
-            if user and user.is_authenticated
+            if user and user.is_authenticated and user.pk is not None
             else None
         )
     return cache[organization_id]

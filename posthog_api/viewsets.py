@@ -32,6 +32,10 @@ class TenantScopedViewSet:
     scope_object_read_actions: list[str] | None = None
     scope_object_write_actions: list[str] | None = None
     filter_rewrite_rules: dict[str, str] = {}
+    project_secret_api_key_actions: tuple[str, ...] = ()  # actions a project secret API key may call
+    # True for resources of an environment that PostHog also serves under /api/projects/{id}/: there the number
+    # names an environment (team), not a project.
+    environment_scoped: bool = False
     token_unsupported_message = "This action does not support personal API key access"
     permission_classes: list = []
     authentication_classes: list = []
@@ -58,7 +62,10 @@ class TenantScopedViewSet:
         if "team_id" in self.kwargs:
             return tenancy.get_team(tenancy.resolve_team_id(self.request, self.kwargs["team_id"], as_project=False))
         if "project_id" in self.kwargs:
-            return tenancy.get_team(tenancy.resolve_team_id(self.request, self.kwargs["project_id"], as_project=True))
+            as_project = not self.environment_scoped
+            return tenancy.get_team(
+                tenancy.resolve_team_id(self.request, self.kwargs["project_id"], as_project=as_project)
+            )
         return None
 
     @cached_property
@@ -85,6 +92,8 @@ class TenantScopedViewSet:
             field = self.filter_rewrite_rules.get(kwarg, DEFAULT_TENANT_FILTERS.get(kwarg, kwarg))
             if kwarg == "organization_id":
                 value = self.organization.pk
+            elif kwarg == "project_id" and self.environment_scoped:
+                field, value = self.filter_rewrite_rules.get(kwarg, "team_id"), self.team.pk
             elif kwarg == "project_id":
                 value = self.project.pk
             elif kwarg == "team_id":

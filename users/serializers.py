@@ -1,4 +1,7 @@
+import uuid
+
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, serializers
 
 from organizations.models import Organization
@@ -15,6 +18,7 @@ NOTIFICATION_SETTINGS_DEFAULTS = {
     "project_weekly_digest_disabled": {},
     "all_weekly_digest_disabled": False,
 }
+DICT_NOTIFICATION_SETTINGS = frozenset({"project_weekly_digest_disabled"})
 
 
 class ScenePersonalisationSerializer(serializers.Serializer):
@@ -37,6 +41,8 @@ class UserSerializer(serializers.ModelSerializer):
     has_sso_enforcement = serializers.SerializerMethodField()
     scene_personalisation = serializers.SerializerMethodField()
     notification_settings = serializers.DictField(required=False)
+    email = serializers.EmailField(max_length=254, required=False)
+    role_at_organization = serializers.ChoiceField(choices=User.RoleAtOrganization.choices, required=False)
     set_current_organization = serializers.CharField(write_only=True, required=False)
     set_current_team = serializers.CharField(write_only=True, required=False)
     password = serializers.CharField(write_only=True, required=False, max_length=128)
@@ -132,15 +138,30 @@ class UserSerializer(serializers.ModelSerializer):
     # --- Input ---
 
     def validate_is_staff(self, value: bool) -> bool:
-        if value != self.instance.is_staff and not self.instance.is_staff:
+        if not self.context["request"].user.is_staff:
             raise exceptions.PermissionDenied("You are not a staff user, contact your instance admin.")
         return value
 
+    def validate_email(self, value: str) -> str:
+        value = User.objects.normalize_email(value)
+        if User.objects.filter(email__iexact=value).exclude(pk=self.instance.pk).exists():
+            raise serializers.ValidationError("There is already an account with this email address.", code="unique")
+        return value
+
     def validate_notification_settings(self, value: dict) -> dict:
-        for key in value:
+        merged = {**(self.instance.notification_settings or {})}
+        for key, setting in value.items():
             if key not in NOTIFICATION_SETTINGS_DEFAULTS:
                 raise serializers.ValidationError(f"Key {key} is not valid as a key for notification settings")
-        return {**(self.instance.notification_settings or {}), **value}
+            if key in DICT_NOTIFICATION_SETTINGS:
+                merged[key] = {**merged.get(key, {}), **_per_id_settings(key, setting)}
+            elif not isinstance(setting, bool):
+                raise serializers.ValidationError(
+                    f"{setting} is not a valid type for notification settings, should be {bool}"
+                )
+            else:
+                merged[key] = setting
+        return merged
 
     def validate_set_current_organization(self, value: str) -> Organization:
         organization = Organization.objects.filter(memberships__user=self.instance, pk=_uuid_or_none(value)).first()
@@ -160,7 +181,7 @@ class UserSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"set_current_team": "Team must belong to the same organization in set_current_organization."}
             )
-        if "password" in attrs:
+        if attrs.get("password"):
             self._validate_password_change(attrs)
         return attrs
 
@@ -170,14 +191,16 @@ class UserSerializer(serializers.ModelSerializer):
             current = attrs.get("current_password")
             if not current:
                 raise serializers.ValidationError(
-                    {"current_password": "This field is required when updating your password."}
+                    {"current_password": "This field is required when updating your password."}, code="required"
                 )
             if not user.check_password(current):
-                raise serializers.ValidationError({"current_password": "Your current password is incorrect."})
+                raise serializers.ValidationError(
+                    {"current_password": "Your current password is incorrect."}, code="incorrect_password"
+                )
         try:
             password_validation.validate_password(attrs["password"], user)
-        except Exception as error:
-            raise serializers.ValidationError({"password": list(getattr(error, "messages", [str(error)]))}) from None
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"password": error.messages}) from None
 
     def update(self, user: User, validated_data: dict) -> User:
         organization = validated_data.pop("set_current_organization", None)
@@ -189,15 +212,24 @@ class UserSerializer(serializers.ModelSerializer):
         elif organization is not None:
             user.current_organization = organization
             user.current_team = organization.teams.order_by("id").first()
-        if password is not None:
+        if password:
             user.set_password(password)
         self.context.pop("user_tenancy", None)
         return super().update(user, validated_data)
 
 
-def _uuid_or_none(value: str):
-    import uuid
+def _per_id_settings(key: str, value) -> dict:
+    if not isinstance(value, dict):
+        raise serializers.ValidationError(f"{key} must be a dictionary mapping IDs to boolean values")
+    for setting in value.values():
+        if not isinstance(setting, bool):
+            raise serializers.ValidationError(
+                f"Notification setting values must be boolean, got {type(setting)} instead"
+            )
+    return value
 
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value))
     except ValueError:

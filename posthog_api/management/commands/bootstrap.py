@@ -1,6 +1,7 @@
 """Create the first organization, project, user and personal API key, or hand out a new key for an existing user."""
 
 import json
+import os
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -40,7 +41,8 @@ class Command(BaseCommand):
                     f"  project id:         {result['project_id']}",
                     f"  project API token:  {result['project_api_token']}",
                     f"  personal API key:   {result['personal_api_key']}",
-                    "Try: curl -H 'Authorization: Bearer <personal API key>' http://localhost:8000/api/users/@me/",
+                    "Try: curl -H 'Authorization: Bearer <personal API key>' "
+                    f"http://localhost:{os.environ.get('PORT', '8000')}/api/users/@me/",
                 ]
             )
         )

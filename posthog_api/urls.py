@@ -27,7 +27,11 @@ routers = app_routers()
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "api/schema/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="posthog_api/redoc.html"),
+        name="redoc",
+    ),
     path("api/", include(routers.urls)),
     re_path(r"^api(?:/.*)?$", views.api_not_found),
     path("_health", views.health),

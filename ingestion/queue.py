@@ -1,0 +1,33 @@
+"""The durable queue between capture and the ingestion worker."""
+
+import json
+
+from django.db import connection
+
+from ingestion.capture import to_jsonb_text
+
+# One statement resolves the token and appends every event, so a request is either queued whole or not at all.
+ENQUEUE_SQL = """
+INSERT INTO ingestion_queue (team_id, payload)
+SELECT team.id, queued.value
+FROM projects_team AS team, jsonb_array_elements(%s::jsonb) AS queued(value)
+WHERE team.api_token = %s
+"""
+
+
+def serialize_payloads(payloads: list[dict]) -> list[str]:
+    return [to_jsonb_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":"))) for payload in payloads]
+
+
+def enqueue(*, token: str, serialized: list[str]) -> int:
+    """Queue the serialized payloads for the project of `token`; returns how many rows were written (0: unknown)."""
+    with connection.cursor() as cursor:
+        cursor.execute(ENQUEUE_SQL, ["[" + ",".join(serialized) + "]", token])
+        return cursor.rowcount
+
+
+def team_id_for_token(token: str) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM projects_team WHERE api_token = %s", [token])
+        row = cursor.fetchone()
+    return row[0] if row else None

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from rest_framework import exceptions, serializers
 
@@ -74,6 +75,16 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     def get_metadata(self, organization: Organization) -> dict:
         return {"instance_tag": settings.INSTANCE_TAG}
+
+    def validate_default_role_id(self, value):
+        """A role of this organization or null (a new organization has no roles yet)."""
+        if value is None:
+            return value
+        # NOTE: through the app registry because the roles app depends on this one.
+        roles = apps.get_model("roles", "Role").objects.filter(pk=value)
+        if self.instance is None or not roles.filter(organization=self.instance).exists():
+            raise serializers.ValidationError(f'Invalid pk "{value}" - object does not exist.', code="does_not_exist")
+        return value
 
 
 class OrganizationMemberSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 import random
 import string
 
+from django.apps import apps
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -41,9 +42,12 @@ def organization_create(*, name: str, created_by, **fields) -> Organization:
 
 @transaction.atomic
 def organization_member_remove(*, membership: OrganizationMembership) -> None:
-    """Remove a member; if it was their current organization, move them to another one (or none)."""
+    """Remove a member and their roles there; if it was their current organization, move them to another (or none)."""
     user = membership.user
     organization_id = membership.organization_id
+    # NOTE: role memberships of this membership cascade; legacy ones without `organization_member` go explicitly.
+    role_membership = apps.get_model("roles", "RoleMembership")
+    role_membership.objects.filter(user=user, role__organization_id=organization_id).delete()
     membership.delete()
     if user.current_organization_id != organization_id:
         return

@@ -1,16 +1,17 @@
 import uuid
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api_keys.models import (
     MAX_PERSONAL_API_KEYS_PER_USER,
-    MAX_PROJECT_SECRET_API_KEYS_PER_PROJECT,
     PROJECT_SECRET_API_KEY_SCOPES,
     PersonalAPIKey,
     ProjectSecretAPIKey,
 )
 from organizations.models import OrganizationMembership
-from posthog_api.scopes import WILDCARD, is_valid_user_scope
+from posthog_api.scopes import API_SCOPE_ACTIONS, WILDCARD, is_valid_user_scope
 from posthog_api.serializers import UserBasicSerializer
 from projects.models import Team
 
@@ -92,13 +93,13 @@ class PersonalAPIKeySerializer(serializers.ModelSerializer):
         return attrs
 
 
+# A project secret API key; `value` holds the raw key in the create and roll responses only.
 class ProjectSecretAPIKeySerializer(serializers.ModelSerializer):
-    """A project secret API key; `value` holds the raw key in the create and roll responses only."""
-
-    value = serializers.SerializerMethodField()
+    value = serializers.SerializerMethodField(method_name="get_raw_value")
     created_by = UserBasicSerializer(read_only=True)
     scopes = serializers.ListField(
-        child=serializers.CharField(max_length=100),
+        child=serializers.CharField(),
+        allow_empty=False,
         help_text=(
             "Project-wide API scopes granted to this key. Project secret API keys do not honor object-level access "
             "controls, so a scope can access resources of that type even when per-resource RBAC would hide them "
@@ -121,35 +122,22 @@ class ProjectSecretAPIKeySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "value", "mask_value", "created_at", "created_by", "last_used_at", "last_rolled_at"]
 
-    def get_value(self, key: ProjectSecretAPIKey) -> str | None:
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_raw_value(self, key: ProjectSecretAPIKey) -> str | None:
         return getattr(key, "raw_value", None)
 
-    def validate_label(self, label: str) -> str:
-        duplicates = ProjectSecretAPIKey.objects.filter(team=self.context["team"], label=label)
-        if self.instance is not None:
-            duplicates = duplicates.exclude(pk=self.instance.pk)
-        if duplicates.exists():
-            raise serializers.ValidationError("A project secret API key with this label already exists.", code="unique")
-        return label
-
     def validate_scopes(self, scopes: list[str]) -> list[str]:
-        if WILDCARD in scopes:
-            raise serializers.ValidationError(
-                "Wildcard scope '*' is not allowed for project API keys. Please specify explicit scopes."
-            )
         for scope in scopes:
-            if scope not in PROJECT_SECRET_API_KEY_SCOPES:
-                raise serializers.ValidationError(f"Invalid scope: {scope}")
-        return scopes
-
-    def validate(self, attrs: dict) -> dict:
-        if self.instance is None:
-            if (
-                ProjectSecretAPIKey.objects.filter(team=self.context["team"]).count()
-                >= MAX_PROJECT_SECRET_API_KEYS_PER_PROJECT
-            ):
+            if scope == WILDCARD:
                 raise serializers.ValidationError(
-                    f"A team can have at most {MAX_PROJECT_SECRET_API_KEYS_PER_PROJECT} secret API keys. "
-                    "Remove an existing key before creating a new one."
+                    "Wildcard scope '*' is not allowed for project API keys. Please specify explicit scopes."
                 )
-        return attrs
+            parts = scope.split(":")
+            if len(parts) != 2 or parts[1] not in API_SCOPE_ACTIONS:
+                raise serializers.ValidationError(f"Invalid scope: {scope}")
+            if scope not in PROJECT_SECRET_API_KEY_SCOPES:
+                raise serializers.ValidationError(
+                    f"Scope '{scope}' is not available for project secret API keys. "
+                    f"Allowed scopes: {', '.join(PROJECT_SECRET_API_KEY_SCOPES)}"
+                )
+        return scopes

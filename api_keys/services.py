@@ -1,7 +1,9 @@
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from api_keys.models import (
+    MAX_PROJECT_SECRET_API_KEYS_PER_PROJECT,
     PersonalAPIKey,
     ProjectSecretAPIKey,
     generate_personal_api_key_value,
@@ -9,6 +11,7 @@ from api_keys.models import (
 )
 from posthog_api.authentication import hash_key_value
 from posthog_api.models import mask_key_value
+from projects.models import Team
 
 
 def _new_secret(key) -> str:
@@ -36,14 +39,45 @@ def personal_api_key_create(
     return key, value
 
 
-@transaction.atomic
 def project_secret_api_key_create(
     *, team, label: str, scopes: list[str], created_by
 ) -> tuple[ProjectSecretAPIKey, str]:
-    key = ProjectSecretAPIKey(team=team, label=label, scopes=scopes, created_by=created_by)
-    value = _new_secret(key)
-    key.save()
-    return key, value
+    """A new key and its raw value, returned this once; the team row is locked so the limit holds under races."""
+    try:
+        with transaction.atomic():
+            Team.objects.select_for_update().filter(pk=team.pk).first()
+            if ProjectSecretAPIKey.objects.filter(team=team).count() >= MAX_PROJECT_SECRET_API_KEYS_PER_PROJECT:
+                raise ValidationError(
+                    f"A team can have at most {MAX_PROJECT_SECRET_API_KEYS_PER_PROJECT} secret API keys. "
+                    "Remove an existing key before creating a new one."
+                )
+            if ProjectSecretAPIKey.objects.filter(team=team, label=label).exists():
+                raise ValidationError(_duplicate_label_message(label))
+            key = ProjectSecretAPIKey(team=team, label=label, scopes=scopes, created_by=created_by)
+            value = _new_secret(key)
+            key.save()
+            return key, value
+    except IntegrityError:
+        raise ValidationError(_duplicate_label_message(label)) from None
+
+
+def project_secret_api_key_update(*, key: ProjectSecretAPIKey, **fields) -> ProjectSecretAPIKey:
+    label = fields.get("label", key.label)
+    try:
+        with transaction.atomic():
+            duplicates = ProjectSecretAPIKey.objects.filter(team_id=key.team_id, label=label).exclude(pk=key.pk)
+            if duplicates.exists():
+                raise ValidationError(_duplicate_label_message(label))
+            for name, value in fields.items():
+                setattr(key, name, value)
+            key.save(update_fields=[*fields])
+            return key
+    except IntegrityError:
+        raise ValidationError(_duplicate_label_message(label)) from None
+
+
+def _duplicate_label_message(label: str) -> str:
+    return f"A secret API key with the label '{label}' already exists for this project."
 
 
 @transaction.atomic

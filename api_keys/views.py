@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -51,6 +52,17 @@ class PersonalAPIKeyViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         return Response(self.get_serializer(key).data)
 
 
+KEY_ID_PARAMETER = OpenApiParameter(
+    "id", str, OpenApiParameter.PATH, description="A unique value identifying this project secret api key."
+)
+
+
+@extend_schema_view(
+    **{
+        action_name: extend_schema(parameters=[KEY_ID_PARAMETER])
+        for action_name in ("retrieve", "update", "partial_update", "destroy")
+    }
+)
 class ProjectSecretAPIKeyViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     """Secret API keys of an environment: they authenticate as the project on the actions that allow them."""
 
@@ -60,9 +72,6 @@ class ProjectSecretAPIKeyViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     permission_classes = [ProjectAdminWritePermission]
     queryset = ProjectSecretAPIKey.objects.select_related("created_by")
 
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "team": self.team}
-
     def perform_create(self, serializer: ProjectSecretAPIKeySerializer) -> None:
         key, value = services.project_secret_api_key_create(
             team=self.team, created_by=self.request.user, **serializer.validated_data
@@ -70,6 +79,15 @@ class ProjectSecretAPIKeyViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         key.raw_value = value
         serializer.instance = key
 
+    def perform_update(self, serializer: ProjectSecretAPIKeySerializer) -> None:
+        services.project_secret_api_key_update(key=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(
+        description="Roll a project secret API key",
+        parameters=[KEY_ID_PARAMETER],
+        request=None,
+        responses={200: ProjectSecretAPIKeySerializer},
+    )
     @action(methods=["POST"], detail=True, required_scopes=["project:write"])
     def roll(self, request, *args, **kwargs) -> Response:
         key, value = services.api_key_roll(key=self.get_object())

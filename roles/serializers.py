@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organizations.serializers import OrganizationMemberSerializer
@@ -7,9 +8,9 @@ from roles.models import Role, RoleMembership
 DUPLICATE_NAME_MESSAGE = "There is already a role with this name."
 
 
+# PostHog documents the nested member as its `OrganizationMember` component but leaves `last_login` out here.
+@extend_schema_field(OrganizationMemberSerializer)
 class RoleOrganizationMemberSerializer(OrganizationMemberSerializer):
-    """The member shape nested in a role membership: PostHog leaves `last_login` out here."""
-
     last_login = None
 
     class Meta(OrganizationMemberSerializer.Meta):

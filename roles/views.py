@@ -1,4 +1,6 @@
 from django.db.models import Prefetch, Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 
@@ -13,6 +15,18 @@ from roles.serializers import RoleMembershipSerializer, RoleSerializer
 MEMBERSHIP_RELATIONS = ("user", "organization_member__user")
 
 
+URL_ORGANIZATION = OpenApiParameter("organization_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+# `?name=` works but is not part of PostHog's documented contract.
+UNDOCUMENTED_NAME_FILTER = OpenApiParameter("name", exclude=True)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[URL_ORGANIZATION, UNDOCUMENTED_NAME_FILTER]),
+    **{
+        action_name: extend_schema(parameters=[URL_ORGANIZATION])
+        for action_name in ("create", "retrieve", "update", "partial_update", "destroy")
+    },
+)
 class RoleViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     """Roles of an organization."""
 
@@ -40,6 +54,7 @@ class RoleViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         services.role_delete(role=role)
 
 
+@extend_schema_view(retrieve=extend_schema(exclude=True))  # current PostHog has it; the documented API does not
 class RoleMembershipViewSet(
     TenantScopedViewSet,
     mixins.ListModelMixin,
@@ -69,3 +84,6 @@ class RoleMembershipViewSet(
         serializer.instance = services.role_membership_create(
             role=role, user_uuid=serializer.validated_data["user_uuid"]
         )
+
+    def perform_destroy(self, membership: RoleMembership) -> None:
+        services.role_membership_delete(membership=membership)

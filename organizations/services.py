@@ -30,7 +30,7 @@ def organization_create(*, name: str, created_by, **fields) -> Organization:
     from projects.services import project_create
 
     organization = Organization.objects.create(name=name, slug=organization_slug(name), **fields)
-    _, team = project_create(organization=organization)
+    _, team = project_create(organization=organization, created_by=created_by)
     OrganizationMembership.objects.create(
         organization=organization, user=created_by, level=OrganizationMembership.Level.OWNER
     )

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "posthog_api",
     "users",
     "organizations",
+    "activity",
     "projects",
     "api_keys",
     "roles",
@@ -184,3 +185,7 @@ LOGGING = {
     },
 }
 INSTANCE_TAG = os.environ.get("INSTANCE_TAG", "none")
+
+# No billing plans here: every organization gets PostHog's unlimited plan, within these caps.
+MAX_PROJECTS_PER_ORGANIZATION = int(os.environ.get("MAX_PROJECTS_PER_ORGANIZATION", "2000"))
+MAX_ENVIRONMENTS_PER_PROJECT = int(os.environ.get("MAX_ENVIRONMENTS_PER_PROJECT", "10"))

@@ -1,5 +1,3 @@
-import uuid
-
 from django.db import connection, models
 
 from posthog_api.models import generate_random_token
@@ -8,7 +6,13 @@ DEFAULT_PROJECT_NAME = "Default project"
 
 
 def generate_project_token() -> str:
+    """`phc_` and 44 base57 characters."""
     return f"phc_{generate_random_token(32)}"
+
+
+def generate_secret_token() -> str:
+    """`phs_` and 48 (rarely 49) base57 characters."""
+    return f"phs_{generate_random_token(35)}"
 
 
 def next_team_id() -> int:
@@ -19,6 +23,8 @@ def next_team_id() -> int:
 
 
 class Project(models.Model):
+    """A project. Its settings live on its passthrough environment: the Team whose id equals the project's."""
+
     id = models.BigIntegerField(primary_key=True)
     organization = models.ForeignKey("organizations.Organization", models.CASCADE, related_name="projects")
     name = models.CharField(max_length=200, default=DEFAULT_PROJECT_NAME)
@@ -26,32 +32,6 @@ class Project(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, null=True)
     is_pending_deletion = models.BooleanField(null=True, blank=True, default=False)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Team(models.Model):
-    """An environment of a project (PostHog's Team)."""
-
-    organization = models.ForeignKey("organizations.Organization", models.CASCADE, related_name="teams")
-    project = models.ForeignKey(Project, models.CASCADE, related_name="teams")
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200, default=DEFAULT_PROJECT_NAME)
-    api_token = models.CharField(max_length=200, unique=True, default=generate_project_token)
-    secret_api_token = models.CharField(max_length=200, unique=True, null=True, blank=True)
-    secret_api_token_backup = models.CharField(max_length=200, unique=True, null=True, blank=True)
-    timezone = models.CharField(max_length=240, default="UTC")
-    is_demo = models.BooleanField(default=False)
-    ingested_event = models.BooleanField(default=False)
-    completed_snippet_onboarding = models.BooleanField(default=False)
-    has_completed_onboarding_for = models.JSONField(null=True, blank=True)
-    access_control = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]

@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api_keys.models import (
-    MAX_PERSONAL_API_KEYS_PER_USER,
     PROJECT_SECRET_API_KEY_SCOPES,
     PersonalAPIKey,
     ProjectSecretAPIKey,
@@ -81,16 +80,6 @@ class PersonalAPIKeySerializer(serializers.ModelSerializer):
                 "You must be a member of all organizations that you are scoping the key to."
             )
         return organization_ids
-
-    def validate(self, attrs: dict) -> dict:
-        if self.instance is None:
-            user = self.context["request"].user
-            if PersonalAPIKey.objects.filter(user=user).count() >= MAX_PERSONAL_API_KEYS_PER_USER:
-                raise serializers.ValidationError(
-                    f"You can only have {MAX_PERSONAL_API_KEYS_PER_USER} personal API keys. "
-                    "Remove an existing key before creating a new one."
-                )
-        return attrs
 
 
 # A project secret API key; `value` holds the raw key in the create and roll responses only.

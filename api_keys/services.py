@@ -1,8 +1,10 @@
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from api_keys.models import (
+    MAX_PERSONAL_API_KEYS_PER_USER,
     MAX_PROJECT_SECRET_API_KEYS_PER_PROJECT,
     PersonalAPIKey,
     ProjectSecretAPIKey,
@@ -26,7 +28,14 @@ def _new_secret(key) -> str:
 def personal_api_key_create(
     *, user, label: str, scopes: list[str], scoped_teams=None, scoped_organizations=None
 ) -> tuple[PersonalAPIKey, str]:
-    """A new key and its raw value, which is returned this once and stored only hashed."""
+    """A new key and its raw value, returned this once and stored only hashed; the user row is locked so the limit
+    holds under concurrent creates."""
+    get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
+    if PersonalAPIKey.objects.filter(user=user).count() >= MAX_PERSONAL_API_KEYS_PER_USER:
+        raise ValidationError(
+            f"You can only have {MAX_PERSONAL_API_KEYS_PER_USER} personal API keys. "
+            "Remove an existing key before creating a new one."
+        )
     key = PersonalAPIKey(
         user=user,
         label=label,

@@ -3,14 +3,16 @@
 import json
 import os
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from api_keys.models import MAX_PERSONAL_API_KEYS_PER_USER, PersonalAPIKey
 from api_keys.services import personal_api_key_create
 from organizations.services import organization_create
 from users.models import User
 
 DEFAULT_EMAIL = "admin@localhost"
+KEY_LABEL = "bootstrap"
 
 
 class Command(BaseCommand):
@@ -21,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--organization-name", default="Default organization")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument(
-            "--if-empty", action="store_true", help="do nothing (and print nothing) when any user already exists"
+            "--if-empty", action="store_true", help="create nothing (and print a one-line note) when any user exists"
         )
 
     def handle(self, *args, **options):
@@ -53,10 +55,12 @@ def bootstrap(*, email: str, organization_name: str) -> dict:
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=None, first_name="Admin", is_staff=True)
+    if not user.organization_memberships.exists():
         organization_create(name=organization_name, created_by=user)
-        user.refresh_from_db()
+    user.refresh_from_db()
     team = user.current_team or user.organization_memberships.first().organization.teams.order_by("id").first()
-    _, value = personal_api_key_create(user=user, label="bootstrap", scopes=["*"])
+    _make_room_for_a_key(user)
+    _, value = personal_api_key_create(user=user, label=KEY_LABEL, scopes=["*"])
     return {
         "email": user.email,
         "organization_id": str(team.organization_id),
@@ -64,3 +68,18 @@ def bootstrap(*, email: str, organization_name: str) -> dict:
         "project_api_token": team.api_token,
         "personal_api_key": value,
     }
+
+
+def _make_room_for_a_key(user: User) -> None:
+    """At the per-user key limit, the oldest key this command made gives way; keys made by hand never do."""
+    keys = PersonalAPIKey.objects.filter(user=user)
+    excess = keys.count() - MAX_PERSONAL_API_KEYS_PER_USER + 1
+    if excess <= 0:
+        return
+    oldest = list(keys.filter(label=KEY_LABEL).order_by("created_at").values_list("pk", flat=True)[:excess])
+    if len(oldest) < excess:
+        raise CommandError(
+            f"{user.email} already has {MAX_PERSONAL_API_KEYS_PER_USER} personal API keys. "
+            "Remove one before creating a new one."
+        )
+    PersonalAPIKey.objects.filter(pk__in=oldest).delete()

@@ -356,3 +356,18 @@ def test_member_retrieve_is_not_routed(user, organization):
     response = client.get(member_url(organization, user))
 
     assert response.status_code == 405
+
+
+def test_organization_scoped_key_cannot_reach_members_of_other_organizations(user, organization, other_user):
+    elsewhere = make_organization(other_user, name="Elsewhere")
+    add_member(elsewhere, user, level=ADMIN)
+    client = key_client(make_key(user, scoped_organizations=[str(organization.id)]))
+
+    allowed = client.get(members_url(organization))
+    refused = client.get(members_url(elsewhere))
+
+    assert allowed.status_code == 200
+    assert refused.status_code == 403
+    assert refused.json() == permission_denied(
+        f"API key does not have access to the requested organization: ID {elsewhere.id}."
+    )

@@ -116,7 +116,7 @@ def resolve_token(request: CaptureRequest, *, first_choice: str | None, fallback
     return token
 
 
-def _stringify_id(value) -> str | None:
+def stringify_distinct_id(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -146,7 +146,7 @@ def normalize_event(event, *, now: str, sent_at: str | None) -> dict:
         raw_distinct_id = properties.get("distinct_id")
     if raw_distinct_id is None or raw_distinct_id == "":
         raw_distinct_id = event.get("$distinct_id")
-    distinct_id = _stringify_id(raw_distinct_id)
+    distinct_id = stringify_distinct_id(raw_distinct_id)
     if distinct_id is None:
         raise invalid_payload('Invalid payload: All events must have the event field "distinct_id"!')
     event_uuid = event.get("uuid")

@@ -1,17 +1,21 @@
 from django.db import models
 from django.db.models.functions import Now
+from django.utils import timezone
 
 
 class QueuedEvent(models.Model):
-    """A captured event waiting for the ingestion worker (table ingestion_queue).
+    """Captured events waiting for the ingestion worker (table ingestion_queue).
 
-    `payload` is the event as capture normalised it: event, distinct_id, uuid, properties (with $set/$set_once moved
-    in), the skew-corrected timestamp, and capture's own `now`.
+    One row holds up to CHUNK_SIZE events of one request, in order, as the JSON text of a list of payloads (what
+    `ingestion.capture.normalize_event` returns). Text rather than jsonb: the database never looks inside.
     """
+
+    CHUNK_SIZE = 500
 
     id = models.BigAutoField(primary_key=True)
     team = models.ForeignKey("projects.Team", models.CASCADE, related_name="+")
-    payload = models.JSONField()
+    payload = models.TextField()
+    event_count = models.IntegerField(default=1)
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
@@ -38,3 +42,16 @@ class Event(models.Model):
     class Meta:
         managed = False
         db_table = "ingestion_event"
+
+
+class IngestionWarning(models.Model):
+    """Something ingestion refused or corrected (PostHog's ingestion warnings: merge refusals, bad timestamps, ...)."""
+
+    team = models.ForeignKey("projects.Team", models.CASCADE, related_name="+")
+    type = models.CharField(max_length=100)
+    source = models.CharField(max_length=100, blank=True, default="")
+    details = models.JSONField(default=dict)
+    timestamp = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["team", "-timestamp"], name="ingestion_warning_team_ts_idx")]

@@ -5,12 +5,13 @@ import json
 from django.db import connection
 
 from ingestion.capture import to_jsonb_text
+from ingestion.models import QueuedEvent
 
-# One statement resolves the token and appends every event, so a request is either queued whole or not at all.
+# One statement resolves the token and appends every chunk, so a request is either queued whole or not at all.
 ENQUEUE_SQL = """
-INSERT INTO ingestion_queue (team_id, payload)
-SELECT team.id, queued.value
-FROM projects_team AS team, jsonb_array_elements(%s::jsonb) AS queued(value)
+INSERT INTO ingestion_queue (team_id, payload, event_count)
+SELECT team.id, chunk.payload, chunk.event_count
+FROM projects_team AS team, unnest(%s::text[], %s::int[]) AS chunk(payload, event_count)
 WHERE team.api_token = %s
 """
 
@@ -21,8 +22,12 @@ def serialize_payloads(payloads: list[dict]) -> list[str]:
 
 def enqueue(*, token: str, serialized: list[str]) -> int:
     """Queue the serialized payloads for the project of `token`; returns how many rows were written (0: unknown)."""
+    size = QueuedEvent.CHUNK_SIZE
+    chunks = [serialized[start : start + size] for start in range(0, len(serialized), size)]
     with connection.cursor() as cursor:
-        cursor.execute(ENQUEUE_SQL, ["[" + ",".join(serialized) + "]", token])
+        cursor.execute(
+            ENQUEUE_SQL, [["[" + ",".join(chunk) + "]" for chunk in chunks], [len(chunk) for chunk in chunks], token]
+        )
         return cursor.rowcount
 
 

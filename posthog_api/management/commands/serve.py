@@ -1,10 +1,12 @@
-"""Migrate, bootstrap on first run, then serve with gunicorn on 0.0.0.0:$PORT until interrupted."""
+"""Migrate, bootstrap on first run, then run gunicorn on 0.0.0.0:$PORT and one ingestion worker until stopped."""
 
 import os
 import signal
 import subprocess
 import sys
+import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -38,8 +40,28 @@ class Command(BaseCommand):
         self.stdout.write(f"Serving on http://0.0.0.0:{options['port']} (Swagger UI at /api/schema/swagger-ui/)")
         self.stdout.flush()
         server = subprocess.Popen(command)
+        ingest_command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "ingest"]
+        worker = subprocess.Popen(ingest_command)
+        signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
-            server.wait()
+            while server.poll() is None:
+                if worker.poll() is not None:
+                    self.stderr.write(f"Ingestion worker exited with {worker.returncode}; restarting it")
+                    time.sleep(1)
+                    worker = subprocess.Popen(ingest_command)
+                time.sleep(0.5)
         except KeyboardInterrupt:
-            server.send_signal(signal.SIGTERM)
-            server.wait()
+            pass
+        finally:
+            for process in (server, worker):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for process in (server, worker):
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def _raise_interrupt(*_args):
+    raise KeyboardInterrupt

@@ -1,0 +1,172 @@
+"""One batch of one team's queued events → persons, groups, definitions and event rows (in the caller's transaction).
+
+Order of the work: timestamps (so missing partitions are known before anything is written), then one load of the
+persons and groups the batch touches, then every event in queue order, then set-based writes.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from definitions.services import DefinitionBatch
+from groups.services.batch import GroupBatch, group_key_text
+from ingestion.capture import stringify_distinct_id
+from ingestion.timestamps import event_timestamp, parse_timestamp
+from persons.services import PersonBatch, PersonState, PropertyUpdate, is_illegal_distinct_id, person_batch_flush
+
+MERGE_EVENTS = {"$identify": "$anon_distinct_id", "$create_alias": "alias", "$merge_dangerously": "alias"}
+PERSON_EVENTS = {"$identify", "$create_alias", "$merge_dangerously", "$set", "$set_once", "$unset"}
+PERSON_EVENTS |= {"$delete_person_property"}
+NO_PERSON_UPDATE_EVENTS = {"$exception", "$$heatmap", "$groupidentify", "$delete_group_property"}
+DROPPED_WHEN_PERSONLESS = {"$identify", "$create_alias", "$merge_dangerously", "$groupidentify"}
+PERSON_PROPERTY_KEYS = ("$set", "$set_once", "$unset")
+
+
+class MissingPartitions(Exception):
+    def __init__(self, months: set[dt.datetime]):
+        super().__init__(f"{len(months)} event partition(s) missing")
+        self.months = months
+
+
+@dataclass
+class EventRow:
+    uuid: str
+    event: str
+    distinct_id: str
+    properties: dict
+    timestamp: dt.datetime
+    person: PersonState | object | None
+
+
+@dataclass
+class BatchResult:
+    rows: list[EventRow]
+    warnings: list[tuple[str, dict]]
+
+
+def month_of(timestamp: dt.datetime) -> dt.datetime:
+    return timestamp.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _merge_other_id(name: str, properties: dict) -> str | None:
+    key = MERGE_EVENTS.get(name)
+    return stringify_distinct_id(properties.get(key)) if key else None
+
+
+def process_batch(
+    *, team_id: int, project_id: int, payloads: list[dict], now: dt.datetime, known_months: set[dt.datetime]
+) -> BatchResult:
+    warnings: list[tuple[str, dict]] = []
+    prepared = []
+    distinct_ids: set[str] = set()
+    captured_at, captured_text = now, None
+    for payload in payloads:
+        properties = payload["properties"]
+        name, event_uuid = payload["event"], payload["uuid"]
+        if payload.get("now") != captured_text:
+            captured_text = payload.get("now")
+            captured_at = parse_timestamp(captured_text) or now
+        timestamp, warning = event_timestamp(payload, captured_at)
+        if warning:
+            warnings.append((warning, {"eventUuid": event_uuid, "timestamp": payload.get("timestamp")}))
+        process_person = properties.get("$process_person_profile", True)
+        if not isinstance(process_person, bool):
+            warnings.append(("invalid_process_person_profile", {"eventUuid": event_uuid}))
+            process_person = True
+        if not process_person and name in DROPPED_WHEN_PERSONLESS:
+            warnings.append(("invalid_event_when_process_person_profile_is_false", {"eventUuid": event_uuid}))
+            continue
+        other_id = _merge_other_id(name, properties) if process_person else None
+        distinct_ids.add(payload["distinct_id"])
+        if other_id:
+            distinct_ids.add(other_id)
+        prepared.append((payload, timestamp, process_person, other_id))
+    missing = {month_of(item[1]) for item in prepared} - known_months
+    if missing:
+        raise MissingPartitions(missing)
+
+    persons = PersonBatch(team_id=team_id, now=now)
+    persons.load(distinct_ids)
+    groups = GroupBatch(team_id=team_id, project_id=project_id, now=now)
+    definitions = DefinitionBatch(team_id=team_id, project_id=project_id)
+    group_updates = _resolve_groups(groups, prepared)
+
+    rows: list[EventRow] = []
+    for index, (payload, timestamp, process_person, other_id) in enumerate(prepared):
+        properties = dict(payload["properties"])
+        name, distinct_id, event_uuid = payload["event"], payload["distinct_id"], payload["uuid"]
+        if not process_person:
+            for key in PERSON_PROPERTY_KEYS:
+                properties.pop(key, None)
+            person = persons.personless_event(distinct_id)
+        else:
+            properties.pop("$process_person_profile", None)
+            if other_id and other_id != distinct_id:
+                illegal = [value for value in (distinct_id, other_id) if is_illegal_distinct_id(value)]
+                if illegal:
+                    details = {"illegalDistinctId": illegal[0], "otherDistinctId": other_id, "eventUuid": event_uuid}
+                    warnings.append(("cannot_merge_with_illegal_distinct_id", details))
+                else:
+                    persons.merge_distinct_ids(
+                        target_id=distinct_id,
+                        other_id=other_id,
+                        dangerously=name == "$merge_dangerously",
+                        event_uuid=event_uuid,
+                        timestamp=timestamp,
+                    )
+            if name in NO_PERSON_UPDATE_EVENTS:
+                update = PropertyUpdate()
+            else:
+                update = PropertyUpdate.from_event(properties)
+            person = persons.person_for_event(
+                distinct_id, update, force=name in PERSON_EVENTS, event_uuid=event_uuid, timestamp=timestamp
+            )
+            definitions.add_person_properties(update.set)
+            definitions.add_person_properties(update.set_once)
+        for group_index, group_key in group_updates.get(("props", index), []):
+            properties[f"$group_{group_index}"] = group_key
+        change = group_updates.get(("change", index))
+        if change:
+            groups.update(**change, timestamp=timestamp)
+            if change["set_properties"]:
+                definitions.add_group_properties(change["group_type_index"], change["set_properties"])
+        definitions.add_event(
+            event=name, timestamp=timestamp, properties=properties, register_properties=name != "$groupidentify"
+        )
+        rows.append(EventRow(event_uuid, name, distinct_id, properties, timestamp, person))
+    warnings.extend(persons.warnings)
+    person_batch_flush(batch=persons)
+    groups.flush()
+    definitions.flush()
+    return BatchResult(rows, warnings)
+
+
+def _resolve_groups(groups: GroupBatch, prepared: list) -> dict:
+    """`$group_N` properties per event and the group changes of `$groupidentify` / `$delete_group_property`."""
+    result: dict = {}
+    keys: set[tuple[int, str]] = set()
+    for index, (payload, _timestamp, _process_person, _other) in enumerate(prepared):
+        properties = payload["properties"]
+        event_groups = properties.get("$groups")
+        if isinstance(event_groups, dict):
+            for group_type, raw_key in event_groups.items():
+                group_key = group_key_text(raw_key)
+                group_index = groups.type_index(group_type) if group_key is not None else None
+                if group_index is not None:
+                    result.setdefault(("props", index), []).append((group_index, group_key))
+        if payload["event"] not in ("$groupidentify", "$delete_group_property"):
+            continue
+        group_key = group_key_text(properties.get("$group_key"))
+        group_index = groups.type_index(properties.get("$group_type")) if group_key is not None else None
+        if group_index is None:
+            continue
+        group_set = properties.get("$group_set") if payload["event"] == "$groupidentify" else None
+        group_unset = properties.get("$group_unset") if payload["event"] == "$delete_group_property" else None
+        result[("change", index)] = {
+            "group_type_index": group_index,
+            "group_key": group_key,
+            "set_properties": group_set if isinstance(group_set, dict) else {},
+            "unset": [key for key in group_unset if isinstance(key, str)] if isinstance(group_unset, list) else [],
+        }
+        keys.add((group_index, group_key))
+    groups.load(keys)
+    return result

@@ -1,0 +1,108 @@
+"""Pure rules for person properties and distinct ids (persons-groups-ingestion.md §1.7, §2.3, §2.4)."""
+
+from dataclasses import dataclass, field
+
+# Merging with one of these ids would glue unrelated users together, so PostHog refuses to.
+_ILLEGAL_IDS_ANY_CASE = {
+    "anonymous",
+    "guest",
+    "distinctid",
+    "distinct_id",
+    "id",
+    "not_authenticated",
+    "email",
+    "undefined",
+    "true",
+    "false",
+}
+_ILLEGAL_IDS_EXACT = {"[object Object]", "NaN", "None", "none", "null", "0", "undefined"}
+
+# Event properties lifted onto the person ($set) and, as `$initial_*`, once ($set_once).
+AUTO_PERSON_PROPERTIES = (
+    "$app_build $app_name $app_namespace $app_version $browser $browser_version $device_type $current_url $pathname "
+    "$os $os_name $os_version $referring_domain $referrer $screen_height $screen_width $viewport_height "
+    "$viewport_width $raw_user_agent utm_source utm_medium utm_campaign utm_content utm_name utm_term gclid "
+    "gad_source gclsrc dclid gbraid wbraid fbclid msclkid twclid li_fat_id mc_cid igshid ttclid rdt_cid irclid _kx "
+    "epik qclid sccid"
+).split()
+_AUTO_KEYS = frozenset(AUTO_PERSON_PROPERTIES) | {f"$initial_{key.lstrip('$')}" for key in AUTO_PERSON_PROPERTIES}
+_SERVER_SKIPPED = {"$os", "$os_version"}
+_GEOIP_ALWAYS_WRITTEN = {"$geoip_country_name", "$geoip_city_name"}
+
+
+def is_illegal_distinct_id(distinct_id: str) -> bool:
+    value = distinct_id.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return not value.strip() or value.lower() in _ILLEGAL_IDS_ANY_CASE or value in _ILLEGAL_IDS_EXACT
+
+
+def _as_dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def unset_keys(value) -> list[str]:
+    if isinstance(value, dict):
+        return [str(key) for key in value]
+    if isinstance(value, list):
+        return [key for key in value if isinstance(key, str)]
+    if isinstance(value, str):
+        return [value]
+    return []
+
+
+@dataclass
+class PropertyUpdate:
+    """What one event asks of a person's properties."""
+
+    set: dict = field(default_factory=dict)
+    set_once: dict = field(default_factory=dict)
+    unset: list = field(default_factory=list)
+
+    @classmethod
+    def from_event(cls, properties: dict, *, lift_automatic: bool = True) -> "PropertyUpdate":
+        update = cls(dict(_as_dict(properties.get("$set"))), dict(_as_dict(properties.get("$set_once"))))
+        update.unset = unset_keys(properties.get("$unset"))
+        if lift_automatic:
+            skipped = _SERVER_SKIPPED if properties.get("$is_server") is True else ()
+            for key in AUTO_PERSON_PROPERTIES:
+                if key in properties and key not in skipped:
+                    update.set.setdefault(key, properties[key])
+                    update.set_once.setdefault(f"$initial_{key.lstrip('$')}", properties[key])
+        return update
+
+
+def apply_property_update(
+    properties: dict, update: PropertyUpdate, *, force: bool = True
+) -> tuple[dict, dict[str, str]] | None:
+    """The new properties and {key: "set" | "set_once" | "unset"}, or None when nothing changes.
+
+    $set_once only fills absent keys, $set overrides (also a $set_once of the same event), $unset runs last. Unless
+    `force`, changes that only refresh existing automatic properties are not worth a write (None).
+    """
+    new = dict(properties)
+    operations: dict[str, str] = {}
+    for key, value in update.set_once.items():
+        if key not in new:
+            new[key] = value
+            operations[key] = "set_once"
+    for key, value in update.set.items():
+        if key not in properties or type(properties[key]) is not type(value) or properties[key] != value:
+            new[key] = value
+            operations[key] = "set"
+    for key in update.unset:
+        if key in new:
+            del new[key]
+            operations[key] = "unset"
+    if not operations:
+        return None
+    if not force and all(
+        operation != "unset" and key in properties and (key in _AUTO_KEYS or _geoip_refresh(key))
+        for key, operation in operations.items()
+    ):
+        return None
+    return new, operations
+
+
+def _geoip_refresh(key: str) -> bool:
+    return key.startswith("$geoip_") and key not in _GEOIP_ALWAYS_WRITTEN

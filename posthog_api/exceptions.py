@@ -61,11 +61,16 @@ def exception_handler(exc, context):
     if code == "invalid":
         code = "invalid_input"
     body = error_body(_error_type(exc), code, str(detail), attr)
+    if hasattr(exc, "extra"):
+        body["extra"] = exc.extra
     return Response(body, status=exc.status_code)
 
 
 def _error_type(exc: exceptions.APIException) -> str:
-    explicit = getattr(exc, "error_type", None)
+    # drf-exceptions-hog's names: an instance's `exception_type`, else its class's `default_type`.
+    explicit = (
+        getattr(exc, "exception_type", None) or getattr(exc, "default_type", None) or getattr(exc, "error_type", None)
+    )
     if explicit:
         return explicit
     for classes, error_type in TYPE_BY_EXCEPTION:
@@ -84,12 +89,13 @@ def _first_error(detail, path: tuple[str, ...] = ()):
             if isinstance(item, dict) and item:
                 return _first_error(item, (*path, str(index)))
             if isinstance(item, list) and item:
-                return _first_error(item, path)
+                return _first_error(item, (*path, str(index)))
             if not isinstance(item, dict | list):
                 return _attr(path), item
     return _attr(path), detail
 
 
 def _attr(path: tuple[str, ...]) -> str | None:
-    path = tuple(p for p in path if p not in ("non_field_errors", "__all__"))
-    return "__".join(path) or None
+    """Only a top-level non-field error has no attr; nested ones keep the key (`nested__non_field_errors`)."""
+    attr = "__".join(path)
+    return None if attr in ("", "non_field_errors", "__all__") else attr

@@ -43,6 +43,12 @@ class APIScopePermission(BasePermission):
 
     @staticmethod
     def _check_scoped_tenants(key, view) -> None:
+        organization = view.organization
+        if organization is not None and not _allows_personal_api_keys(organization, view):
+            raise PermissionDenied(
+                f"Organization '{organization.name}' does not allow using personal API keys. "
+                "Contact an admin to enable personal API keys for this organization."
+            )
         if key.scoped_teams:
             team = view.team
             if team is None:
@@ -70,6 +76,14 @@ class TenantMemberPermission(BasePermission):
         if view.organization is not None:
             return view.membership is not None
         return True
+
+
+def _allows_personal_api_keys(organization, view) -> bool:
+    """PostHog's kill switch: only with the `organization_security_settings` feature, and never for admins."""
+    if organization.members_can_use_personal_api_keys or _level(view.membership) >= ADMIN:
+        return True
+    features = organization.available_product_features or []
+    return not any(isinstance(f, dict) and f.get("key") == "organization_security_settings" for f in features)
 
 
 def _level(membership) -> int:

@@ -2,6 +2,7 @@
 
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from posthog_api.exceptions import error_body
 
@@ -19,6 +20,8 @@ def ready(request) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": True})
 
 
+# Exempt so that a POST to an unknown route gets the JSON 404, not Django's HTML CSRF failure page.
+@csrf_exempt
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     body = error_body("invalid_request", "not_found", "Endpoint not found.")
     return JsonResponse(body, status=404, json_dumps_params={"separators": (",", ":")})

@@ -63,9 +63,12 @@ class TenantScopedViewSet:
             return tenancy.get_team(tenancy.resolve_team_id(self.request, self.kwargs["team_id"], as_project=False))
         if "project_id" in self.kwargs:
             as_project = not self.environment_scoped
-            return tenancy.get_team(
+            team = tenancy.get_team(
                 tenancy.resolve_team_id(self.request, self.kwargs["project_id"], as_project=as_project)
             )
+            if as_project and team.project_id != team.pk:
+                raise NotFound("Project not found.")  # an environment's id is not a project id
+            return team
         return None
 
     @cached_property

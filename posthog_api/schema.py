@@ -19,7 +19,11 @@ TENANT_PARAMETERS = {
 class AutoSchema(openapi.AutoSchema):
     def get_operation_id(self) -> str:
         # PostHog names root operations by their action alone (`list`, `retrieve`), not `root_list`.
-        return super().get_operation_id().removeprefix("root_")
+        operation_id = super().get_operation_id().removeprefix("root_")
+        # Two actions on one path name (`/persons/activity/`, `/persons/{id}/activity/`) collide; PostHog's schema
+        # numbers the second one (`persons_activity_retrieve_2`). Views declare it: {action: "_2"}.
+        suffixes = getattr(self.view, "operation_id_suffixes", {})
+        return operation_id + suffixes.get(getattr(self.view, "action", None), "")
 
     def get_auth(self) -> list[dict]:
         view = self.view

@@ -131,3 +131,15 @@ class ProjectAdminDeletePermission(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return request.method != "DELETE" or _level(view.membership) >= ADMIN
+
+
+class ProjectAdminFieldsPermission(BasePermission):
+    """On update, members may change only some settings: any of the view's `admin_only_fields` needs admin (8+)."""
+
+    def has_permission(self, request, view) -> bool:
+        if view.action not in ("update", "partial_update") or _level(view.membership) >= ADMIN:
+            return True
+        touched = sorted(set(request.data) & view.admin_only_fields) if hasattr(request.data, "keys") else []
+        if touched:
+            raise PermissionDenied(f"Only project admins can modify these settings: {', '.join(touched)}")
+        return True

@@ -37,28 +37,29 @@ def product_intent_register(
     return intent
 
 
-def normalize_context_name(value) -> str:
+def normalize_context_name(value, field: str = "context_name") -> str:
+    """Trimmed and lower-cased; `field` names the body field in messages (`tag_name` on the older route)."""
     if value is not None and not isinstance(value, str):
-        raise EvaluationContextError("context_name must be a string")
+        raise EvaluationContextError(f"{field} must be a string")
     name = (value or "").strip().lower()
     if not name:
-        raise EvaluationContextError("context_name is required")
+        raise EvaluationContextError(f"{field} is required")
     if len(name) > 255:
-        raise EvaluationContextError("context_name must be at most 255 characters")
+        raise EvaluationContextError(f"{field} must be at most 255 characters")
     return name
 
 
 @transaction.atomic
-def default_evaluation_context_add(*, team: Team, name: str, is_admin: bool) -> tuple[EvaluationContext, bool]:
+def default_evaluation_context_add(
+    *, team: Team, name: str, is_admin: bool, noun: str = "contexts"
+) -> tuple[EvaluationContext, bool]:
     """Make `name` a default context of the team; returns the context and whether the default link is new."""
     Team.objects.select_for_update().filter(pk=team.pk).first()  # serializes the limit check per team
     context, _ = EvaluationContext.objects.get_or_create(team=team, name=name)
     if TeamDefaultEvaluationContext.objects.filter(team=team, evaluation_context=context).exists():
         return context, False
     if TeamDefaultEvaluationContext.objects.filter(team=team).count() >= MAX_DEFAULT_EVALUATION_CONTEXTS:
-        raise EvaluationContextError(
-            f"Maximum of {MAX_DEFAULT_EVALUATION_CONTEXTS} default evaluation contexts allowed"
-        )
+        raise EvaluationContextError(f"Maximum of {MAX_DEFAULT_EVALUATION_CONTEXTS} default evaluation {noun} allowed")
     TeamDefaultEvaluationContext.objects.create(team=team, evaluation_context=context)
     if context.hidden_from_suggestions and is_admin:
         context.hidden_from_suggestions = False

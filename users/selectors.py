@@ -17,8 +17,9 @@ def user_tenancy(user) -> UserTenancy:
     organizations = list(organizations_of(user).order_by("name", "id"))
     org_id = current_organization_id(user)
     team_id = current_team_id(user)
-    return UserTenancy(
-        organizations=organizations,
-        organization=next((o for o in organizations if o.pk == org_id), None),
-        team=Team.objects.filter(pk=team_id).first() if team_id else None,
-    )
+    organization = next((o for o in organizations if o.pk == org_id), None)
+    # The current environment is almost always among the prefetched teams; loading it again cost ~15% of @me.
+    team = next((t for t in organization.teams.all() if t.pk == team_id), None) if organization and team_id else None
+    if team is None and team_id:
+        team = Team.objects.filter(pk=team_id).first()
+    return UserTenancy(organizations=organizations, organization=organization, team=team)

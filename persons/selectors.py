@@ -44,11 +44,14 @@ def person_property_values(*, team_id: int, key: str, value: str | None = None) 
 
 
 def _moment(raw: str | None, *, end: bool) -> dt.datetime | None:
+    """An ISO date-time, or a day (its first or, for `end`, last instant); anything else means no bound."""
     if not raw:
         return None
-    moment = parse_datetime(raw)
-    if moment is None and (day := parse_date(raw)) is not None:
-        moment = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
+    try:
+        day = parse_date(raw) if len(raw) == 10 else None
+        moment = dt.datetime.combine(day, dt.time.max if end else dt.time.min) if day else parse_datetime(raw)
+    except ValueError:
+        return None
     if moment is not None and timezone.is_naive(moment):
         moment = timezone.make_aware(moment, dt.UTC)
     return moment

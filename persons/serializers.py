@@ -48,7 +48,10 @@ class PersonSerializer(serializers.ModelSerializer):
     def to_representation(self, person: Person) -> dict:
         # NOTE: built by hand: the list endpoint serializes 100 persons per page and DRF's per-field machinery
         # costs more than the query (bench/persons_list.py compares both).
-        distinct_ids = sorted_distinct_ids(person.distinct_ids)
+        distinct_ids = getattr(person, "distinct_ids", None)
+        if distinct_ids is None:  # a row not loaded through PersonViewSet's queryset
+            distinct_ids = list(person.distinct_id_rows.order_by("id").values_list("distinct_id", flat=True))
+        distinct_ids = sorted_distinct_ids(distinct_ids)
         properties = person.properties
         name_properties = self.context.get("name_properties") or DEFAULT_DISPLAY_NAME_PROPERTIES
         return {

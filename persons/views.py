@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import transaction
 from django.db.models import OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -79,6 +80,10 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         )
     ).order_by("-created_at", "-id")
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # The list filters (`properties`, `search`, ...) name other things on detail routes (properties_timeline).
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def safely_get_object(self, queryset: QuerySet) -> Person:
         lookup = self.kwargs["pk"]
         if (uuid := uuid_or_none(lookup)) is not None:
@@ -121,6 +126,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
             "be removed nor updated.\nIf you would like to remove a property use the `delete_property` endpoint."
         )
     )
+    @transaction.atomic
     def update(self, request, *args, **kwargs):
         person = self.get_object()
         if not isinstance(request.data, dict) or "properties" not in request.data:
@@ -140,10 +146,12 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         "instead.",
         parameters=[DELETE_EVENTS_PARAMETER],
     )
+    @transaction.atomic
     def destroy(self, request, *args, **kwargs):
         person = self.get_object()
+        name = self._name(person)
         services.person_delete(person=person, delete_events=flag(request, "delete_events"))
-        self._log("deleted", person, name=self._name(person))
+        self._log("deleted", person, name=name)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _log(self, activity: str, person: Person, *, name: str, changes: list | None = None) -> None:
@@ -174,6 +182,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         responses={200: None},
     )
     @action(methods=["POST"], detail=True, required_scopes=["person:write"])
+    @transaction.atomic
     def update_property(self, request, *args, **kwargs):
         person = self.get_object()
         data = request.data if isinstance(request.data, dict) else {}
@@ -191,6 +200,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         responses={200: None},
     )
     @action(methods=["POST"], detail=True, required_scopes=["person:write"])
+    @transaction.atomic
     def delete_property(self, request, *args, **kwargs):
         person = self.get_object()
         data = request.data if isinstance(request.data, dict) else {}
@@ -205,6 +215,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
 
     @extend_schema(responses={200: None})
     @action(methods=["POST"], detail=True, required_scopes=["person:write"])
+    @transaction.atomic
     def split(self, request, *args, **kwargs):
         person = self.get_object()
         body = SplitSerializer(data=request.data if isinstance(request.data, dict) else {})
@@ -252,6 +263,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         responses={202: None},
     )
     @action(methods=["POST"], detail=False, required_scopes=["person:write"])
+    @transaction.atomic
     def bulk_delete(self, request, *args, **kwargs):
         data = dict(request.data) if isinstance(request.data, dict) else {}
         for name in ("distinct_ids", "ids"):

@@ -36,7 +36,9 @@ class TeamActionsMixin:
         return Response(self.get_serializer(instance, context=context).data, status=status_code)
 
     def environment_response(self, team, status_code: int) -> Response:
-        return Response(TeamSerializer(team, context=self.get_serializer_context()).data, status=status_code)
+        """The environment shape of `team` (also on the project route, as PostHog does for the intent actions)."""
+        instance = type(team).objects.select_related("project").get(pk=team.pk)
+        return Response(TeamSerializer(instance, context=self.get_serializer_context()).data, status=status_code)
 
     @action(detail=True, methods=["get"])
     def activity(self, request, *args, **kwargs):

@@ -6,6 +6,7 @@ import uuid
 
 from django.utils import timezone
 
+from groups.models import Group, GroupTypeMapping
 from ingestion.models import Event
 from persons.models import Person, PersonDistinctId, person_uuid_for
 
@@ -60,3 +61,19 @@ def person_body(person: Person, *, name: str | None = None, distinct_ids: list[s
         "created_at": iso(person.created_at),
         "uuid": str(person.uuid),
     }
+
+
+def make_group_type(team, group_type: str, index: int):
+    return GroupTypeMapping.objects.create(
+        team=team, project_id=team.project_id, group_type=group_type, group_type_index=index
+    )
+
+
+def make_group(team, index: int, key: str, properties=None, *, created_at=None):
+    return Group.objects.create(
+        team=team,
+        group_type_index=index,
+        group_key=key,
+        group_properties=properties or {},
+        created_at=created_at or BASE_TIME + dt.timedelta(minutes=next(_sequence)),
+    )

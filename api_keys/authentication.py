@@ -11,10 +11,12 @@ from posthog_api.authentication import bearer_token, find_personal_api_key, hash
 
 LAST_USED_AT_RESOLUTION = timedelta(hours=1)
 PROJECT_SECRET_API_KEY_PATTERN = re.compile(r"^phs_[a-zA-Z0-9]+$")
+PROJECT_SECRET_API_KEY_FIELDS = ("id", "team_id", "label", "mask_value", "scopes", "last_used_at")
 
 
 class ProjectUser:
-    """The user a project secret API key authenticates as: authenticated, but no person and no memberships."""
+    """The user a project secret API key authenticates as: authenticated, but no person and no memberships.
+    Its current environment and organization are the key's, so `@current` in a URL names the key's project."""
 
     pk = id = None
     is_authenticated = True
@@ -22,8 +24,9 @@ class ProjectUser:
     is_staff = False
     is_anonymous = False
 
-    def __init__(self, team_id: int):
-        self.team_id = team_id
+    def __init__(self, team_id: int, organization_id):
+        self.team_id = self.current_team_id = team_id
+        self.current_organization_id = organization_id
 
 
 class ProjectSecretAPIKeyAuthentication(authentication.BaseAuthentication):
@@ -35,12 +38,17 @@ class ProjectSecretAPIKeyAuthentication(authentication.BaseAuthentication):
         token = bearer_token(request)
         if not token or not PROJECT_SECRET_API_KEY_PATTERN.match(token):
             return None
-        key = ProjectSecretAPIKey.objects.filter(secure_value=hash_key_value(token)).first()
+        key = (
+            ProjectSecretAPIKey.objects.select_related("team")
+            .only(*PROJECT_SECRET_API_KEY_FIELDS, "team__organization_id")
+            .filter(secure_value=hash_key_value(token))
+            .first()
+        )
         if key is None:
             return None
         touch_last_used_at(ProjectSecretAPIKey, key)
         request._request.api_key_mask = key.mask_value
-        return ProjectUser(key.team_id), key
+        return ProjectUser(key.team_id, key.team.organization_id), key
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword

@@ -48,10 +48,10 @@ class RoleViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         serializer.instance = self.get_queryset().get(pk=role.pk)
 
     def perform_update(self, serializer: RoleSerializer) -> None:
-        services.role_update(role=serializer.instance, **serializer.validated_data)
+        services.role_update(role=serializer.instance, user=self.request.user, **serializer.validated_data)
 
     def perform_destroy(self, role: Role) -> None:
-        services.role_delete(role=role)
+        services.role_delete(role=role, user=self.request.user)
 
 
 @extend_schema_view(retrieve=extend_schema(exclude=True))  # current PostHog has it; the documented API does not
@@ -69,7 +69,7 @@ class RoleMembershipViewSet(
     serializer_class = RoleMembershipSerializer
     permission_classes = [RoleAdminWritePermission]
     filter_rewrite_rules = {"organization_id": "role__organization_id"}
-    queryset = RoleMembership.objects.select_related(*MEMBERSHIP_RELATIONS)
+    queryset = RoleMembership.objects.select_related("role", *MEMBERSHIP_RELATIONS)
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
         # Legacy rows without a member are kept; rows whose member belongs to another organization are hidden.
@@ -82,8 +82,8 @@ class RoleMembershipViewSet(
         if role is None:
             raise ValidationError("Role does not exist.")
         serializer.instance = services.role_membership_create(
-            role=role, user_uuid=serializer.validated_data["user_uuid"]
+            role=role, user_uuid=serializer.validated_data["user_uuid"], added_by=self.request.user
         )
 
     def perform_destroy(self, membership: RoleMembership) -> None:
-        services.role_membership_delete(membership=membership)
+        services.role_membership_delete(membership=membership, removed_by=self.request.user)

@@ -1,0 +1,95 @@
+"""The generated schema against PostHog's reference for persons, groups and property definitions."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tests.posthog_api.reference_schema import generated_schema
+
+REFERENCE = Path("/work/shared/reference/posthog-openapi-scope.json")
+FAMILIES = ("/persons/", "/groups/", "/property_definitions/")
+ANALYTICS = ("funnel", "lifecycle", "/path/", "retention", "stickiness", "trends")
+COMPONENTS = [
+    "Person",
+    "PatchedPerson",
+    "Group",
+    "CreateGroup",
+    "PaginatedGroupList",
+    "PaginatedPropertyDefinitionList",
+]
+pytestmark = pytest.mark.skipif(not REFERENCE.exists(), reason="the reference schema is not available here")
+
+
+@cache
+def reference() -> dict:
+    return json.loads(REFERENCE.read_text())
+
+
+def reference_operations() -> list[tuple[str, str]]:
+    if not REFERENCE.exists():
+        return []
+    return sorted(
+        (method, path)
+        for path, item in reference()["paths"].items()
+        if any(family in path for family in FAMILIES) and not any(word in path for word in ANALYTICS)
+        for method in item
+    )
+
+
+def query_parameters(operation: dict) -> dict[str, bool]:
+    return {p["name"]: bool(p.get("required")) for p in operation.get("parameters", []) if p["in"] == "query"}
+
+
+def body_refs(operation: dict) -> dict:
+    content = operation.get("requestBody", {}).get("content", {})
+    return {media: item["schema"].get("$ref") for media, item in content.items() if media == "application/json"}
+
+
+@pytest.mark.parametrize("root", ["projects", "environments"])
+@pytest.mark.parametrize(("method", "path"), reference_operations())
+def test_operation_matches_the_reference(method, path, root):
+    if root == "environments" and "property_definitions" in path:
+        pytest.skip("property definitions are project resources only")
+    expected = reference()["paths"][path][method]
+    generated = generated_schema()["paths"][path.replace("/api/projects/", f"/api/{root}/")][method]
+    prefix = "environments_" if root == "environments" else ""
+    assert generated["operationId"] == prefix + expected["operationId"]
+    assert generated.get("security") == expected.get("security")
+    generated_query = query_parameters(generated)
+    for name, required in query_parameters(expected).items():
+        assert generated_query.get(name) == required, name
+    assert body_refs(generated) == body_refs(expected)
+
+
+@pytest.mark.parametrize("name", COMPONENTS)
+def test_component_matches_the_reference(name):
+    expected = reference()["components"]["schemas"][name]
+    generated = generated_schema()["components"]["schemas"][name]
+    assert sorted(generated.get("required", [])) == sorted(expected.get("required", []))
+    assert sorted(generated["properties"]) == sorted(expected["properties"])
+    for field, schema in expected["properties"].items():
+        assert generated["properties"][field].get("readOnly") == schema.get("readOnly"), field
+
+
+def test_property_definition_is_the_seed_shape_around_the_reference_fields():
+    generated = generated_schema()["components"]["schemas"]["PropertyDefinition"]
+    assert set(reference()["components"]["schemas"]["PropertyDefinition"]["properties"]) <= set(generated["properties"])
+    assert sorted(generated["properties"]) == sorted(
+        [
+            "id",
+            "name",
+            "description",
+            "tags",
+            "is_numerical",
+            "updated_at",
+            "updated_by",
+            "is_seen_on_filtered_events",
+            "property_type",
+            "verified",
+            "verified_at",
+            "verified_by",
+            "hidden",
+        ]
+    )

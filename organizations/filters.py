@@ -20,7 +20,8 @@ class OrganizationMemberFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if not self.form.cleaned_data.get("order"):
             queryset = queryset.order_by("-joined_at")
-        return super().filter_queryset(queryset)
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*queryset.query.order_by, "id")  # stable pages when join times tie
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if len(value) > SEARCH_MAX_LENGTH:

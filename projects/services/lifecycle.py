@@ -45,8 +45,8 @@ def environment_delete(*, team: Team, user) -> None:
 
 def delete_unlinked_team_rows(team_ids: list[int]) -> None:
     """Rows that point at a team without a cascading constraint (e.g. the partitioned events table)."""
-    for relation in Team._meta.related_objects:
-        if relation.on_delete is models.DO_NOTHING:
+    for relation in Team._meta.get_fields(include_hidden=True):
+        if relation.one_to_many and relation.auto_created and relation.on_delete is models.DO_NOTHING:
             relation.related_model._base_manager.filter(**{f"{relation.field.name}_id__in": team_ids}).delete()
 
 

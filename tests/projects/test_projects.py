@@ -357,3 +357,26 @@ def test_root_list_shows_projects_of_every_organization_of_the_caller(client, us
 @pytest.mark.parametrize("path", ["/api/projects/{id}/", "/api/projects/{id}"])
 def test_root_detail_works_with_and_without_the_trailing_slash(client, team, path):
     assert client.get(path.format(id=team.id)).status_code == 200
+
+
+def test_delete_also_removes_rows_without_a_cascading_constraint(client, organization, team):
+    import uuid
+
+    from django.apps import apps
+    from django.db import connection
+    from django.utils import timezone
+
+    person_model = apps.get_model("persons", "Person")
+    event_model = apps.get_model("ingestion", "Event")
+    person_model.objects.create(team=team)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ingestion_ensure_event_partition(%s)", [now])
+    event_model.objects.create(
+        uuid=uuid.uuid4(), team=team, event="$pageview", distinct_id="d", timestamp=now, created_at=now
+    )
+
+    assert client.delete(url(organization, team.id)).status_code == 204
+
+    assert not person_model.objects.filter(team_id=team.id).exists()
+    assert not event_model.objects.filter(team_id=team.id).exists()

@@ -1,6 +1,8 @@
+import threading
 import uuid
 
 import pytest
+from django.db import connection
 
 from organizations.models import Organization, OrganizationMembership
 from posthog_api.testing import (
@@ -631,3 +633,31 @@ def test_listing_role_memberships_takes_a_fixed_number_of_queries(client, organi
         add_to_role(role, person)
     with django_assert_num_queries(5):
         assert client.get(memberships_url(organization, role)).json()["count"] == 5
+
+
+# --- Concurrency: real parallel requests, each in its own connection ---
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creates_differing_only_in_case_leave_one_role_and_answer_400():
+    owner = make_user()
+    organization = make_organization(owner)
+    value = make_key(owner)
+    barrier = threading.Barrier(3)
+    statuses = []
+
+    def create(name: str) -> None:
+        try:
+            barrier.wait()
+            statuses.append(key_client(value).post(roles_url(organization), {"name": name}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(name,)) for name in ("Engineers", "engineers", "ENGINEERS")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [201, 400, 400]
+    assert Role.objects.filter(organization=organization).count() == 1

@@ -93,9 +93,12 @@ def decode_payload(data: bytes | str | None, compression: str):
     text = _as_text(data).strip()
     if text[:1] not in ("{", "[", ""):
         try:
-            text = _as_text(_b64decode(text)).strip()
+            decoded = _b64decode(text).decode("utf-8").strip()
         except (binascii.Error, ValueError):
-            pass
+            decoded = ""
+        # Only a base64 text that decodes to JSON is base64 (old posthog-js `data=` bodies).
+        if decoded[:1] in ("{", "["):
+            text = decoded
     try:
         return json.loads(text, parse_constant=lambda _constant: None)
     except (ValueError, RecursionError) as exc:

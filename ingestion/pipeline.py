@@ -49,7 +49,10 @@ def month_of(timestamp: dt.datetime) -> dt.datetime:
 
 def _merge_other_id(name: str, properties: dict) -> str | None:
     key = MERGE_EVENTS.get(name)
-    return stringify_distinct_id(properties.get(key)) if key else None
+    value = properties.get(key) if key else None
+    if isinstance(value, str) and value and not value.strip():
+        return value  # blank: refused as an illegal id (with a warning), never silently ignored
+    return stringify_distinct_id(value)
 
 
 def process_batch(

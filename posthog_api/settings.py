@@ -181,6 +181,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "posthog_api.requests": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "posthog_api.ingestion": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

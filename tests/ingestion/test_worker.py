@@ -1,0 +1,114 @@
+import datetime as dt
+import json
+from unittest import mock
+
+import pytest
+
+from ingestion.models import Event, IngestionWarning, QueuedEvent
+from ingestion.worker import Worker
+from persons.models import Person
+from tests.ingestion.helpers import capture_and_ingest, events_of, ingest, post, queued
+
+
+def test_queue_is_processed_in_order_and_emptied(team):
+    events = [{"event": f"e{i}", "distinct_id": "u", "properties": {"$set": {"last": i}}} for i in range(1200)]
+    assert post("/batch/", {"api_key": team.api_token, "batch": events}).status_code == 200
+    worker = Worker(batch_events=500, poll_interval=0)
+    assert [worker.run_once() for _ in range(4)] == [500, 500, 200, None]
+    assert not QueuedEvent.objects.exists()
+    assert Event.objects.filter(team=team).count() == 1200
+    assert Person.objects.get(team=team).properties["last"] == 1199
+
+
+def test_teams_are_processed_one_batch_each(team, other_organization):
+    other = other_organization.teams.get()
+    for target in (team, other, team):
+        assert (
+            post("/batch/", {"api_key": target.api_token, "batch": [{"event": "e", "distinct_id": "u"}]}).status_code
+            == 200
+        )
+    assert ingest() == 3
+    assert (Event.objects.filter(team=team).count(), Event.objects.filter(team=other).count()) == (2, 1)
+
+
+def capture_times(team, events: list[dict], **extra) -> list[dt.datetime]:
+    assert post("/batch/", {"api_key": team.api_token, "batch": events, **extra}).status_code == 200
+    nows = [dt.datetime.fromisoformat(payload["now"]) for payload in queued()]
+    ingest()
+    return nows
+
+
+def test_clock_skew_is_corrected_with_sent_at(team):
+    (now,) = capture_times(
+        team,
+        [{"event": "e", "distinct_id": "u", "timestamp": "2020-01-01T00:00:00Z"}],
+        sent_at="2020-01-01T00:00:10Z",
+    )
+    assert events_of(team)[0].timestamp == now - dt.timedelta(seconds=10)
+
+
+@pytest.mark.parametrize(
+    ("event", "expected", "warning"),
+    [
+        ({"timestamp": "2024-05-01T12:00:00+02:00"}, lambda now: dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC), None),
+        ({"timestamp": "2024-05-01T12:00:00"}, lambda now: dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC), None),
+        ({"offset": 5000}, lambda now: now - dt.timedelta(seconds=5), None),
+        ({}, lambda now: now, None),
+        ({"timestamp": "yesterday-ish"}, lambda now: now, "ignored_invalid_timestamp"),
+        ({"timestamp": "2999-01-01T00:00:00Z"}, lambda now: now, "event_timestamp_in_future"),
+    ],
+)
+def test_event_timestamps(team, event, expected, warning):
+    (now,) = capture_times(team, [{"event": "e", "distinct_id": "u", **event}])
+    assert events_of(team)[0].timestamp == expected(now)
+    assert list(IngestionWarning.objects.values_list("type", flat=True)) == ([warning] if warning else [])
+
+
+def test_ignore_sent_at_keeps_the_client_timestamp(team):
+    event = {
+        "event": "e",
+        "distinct_id": "u",
+        "timestamp": "2024-05-01T00:00:00Z",
+        "properties": {"$ignore_sent_at": True},
+    }
+    capture_times(team, [event], sent_at="2024-05-01T00:00:10Z")
+    assert events_of(team)[0].timestamp == dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+
+
+def test_partitions_for_old_months_are_created_on_demand(team):
+    capture_and_ingest(team, [{"event": "old", "distinct_id": "u", "timestamp": "1999-03-04T05:06:07Z"}])
+    assert events_of(team)[0].timestamp == dt.datetime(1999, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+
+
+def test_an_event_that_cannot_be_processed_is_set_aside_and_the_rest_goes_on(team):
+    events = [{"event": f"e{i}", "distinct_id": "u"} for i in range(5)]
+    assert post("/batch/", {"api_key": team.api_token, "batch": events}).status_code == 200
+    from ingestion import pipeline
+
+    original = pipeline.DefinitionBatch.add_event
+
+    def fail_on_e2(self, *, event, **kwargs):
+        if event == "e2":
+            raise ValueError("boom")
+        return original(self, event=event, **kwargs)
+
+    with mock.patch.object(pipeline.DefinitionBatch, "add_event", fail_on_e2):
+        ingest()
+    assert [event.event for event in Event.objects.filter(team=team).order_by("event")] == ["e0", "e1", "e3", "e4"]
+    (warning,) = IngestionWarning.objects.filter(team=team)
+    assert warning.type == "event_processing_failed"
+    assert (warning.details["error"], warning.details["event"]["event"]) == ("ValueError('boom')", "e2")
+    assert not QueuedEvent.objects.exists()
+
+
+def test_a_failed_batch_writes_nothing(team):
+    assert (
+        post("/batch/", {"api_key": team.api_token, "batch": [{"event": "e", "distinct_id": "u"}]}).status_code == 200
+    )
+    with (
+        mock.patch("ingestion.worker.Worker._write_warnings"),
+        mock.patch("definitions.services.DefinitionBatch.flush", side_effect=RuntimeError("disk full")),
+    ):
+        assert Worker(poll_interval=0).run_once() == 0
+    assert (Event.objects.count(), Person.objects.count()) == (0, 0)
+    assert [len(json.loads(row.payload)) for row in QueuedEvent.objects.all()] == [1]

@@ -28,8 +28,8 @@ class BodyTooLarge(Exception):
     pass
 
 
-def _gunzip(data: bytes) -> bytes:
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+def _gunzip(data: bytes, wbits: int = 16 + zlib.MAX_WBITS) -> bytes:
+    decompressor = zlib.decompressobj(wbits)
     try:
         out = decompressor.decompress(data, MAX_BODY_BYTES + 1)
     except zlib.error as exc:
@@ -85,6 +85,9 @@ def decode_payload(data: bytes | str | None, compression: str):
     elif compression in ("gzip", "gzip-js"):
         raw = data if isinstance(data, bytes) else data.encode("latin-1")
         data = _gunzip(raw)
+    elif compression == "deflate":
+        raw = data if isinstance(data, bytes) else data.encode("latin-1")
+        data = _gunzip(raw, zlib.MAX_WBITS)
     elif compression == "lz64":
         try:
             data = lzstring.decompress_from_base64(_as_text(data).strip().replace(" ", "+"))

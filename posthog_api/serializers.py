@@ -1,9 +1,17 @@
 """Nested shapes shared across apps: UserBasic, TeamBasic and ProjectBasic."""
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from projects.choices import TIMEZONES
 from projects.models import Project, Team
+
+
+@extend_schema_field(OpenApiTypes.INT64)
+class Int64Field(serializers.IntegerField):
+    """An integer PostHog's schema types as int64 (ids from bigint sequences)."""
 
 
 class UserBasicSerializer(serializers.ModelSerializer):
@@ -27,7 +35,8 @@ class UserBasicSerializer(serializers.ModelSerializer):
 
 class TeamBasicSerializer(serializers.ModelSerializer):
     organization = serializers.UUIDField(source="organization_id", read_only=True)
-    project_id = serializers.IntegerField(read_only=True)
+    project_id = Int64Field(read_only=True)
+    timezone = serializers.ChoiceField(choices=TIMEZONES, read_only=True)
 
     class Meta:
         model = Team

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from posthog_api.permissions import ADMIN
+from posthog_api.serializers import Int64Field
 from projects import selectors
 from projects.choices import TIMEZONES
 from projects.constants import AVAILABLE_SETUP_TASK_IDS, DEFAULT_MODIFIERS, RETENTION_PERIODS
@@ -41,7 +42,8 @@ class TeamSettingsSerializer(serializers.ModelSerializer):
     (the caller's level in the team's organization) and `request`."""
 
     organization = serializers.UUIDField(source="organization_id", read_only=True)
-    project_id = serializers.IntegerField(read_only=True)
+    project_id = Int64Field(read_only=True)
+    primary_dashboard = serializers.IntegerField(required=False, allow_null=True)
     timezone = serializers.ChoiceField(choices=TIMEZONES, required=False)
     week_start_day = serializers.ChoiceField(choices=Team.WeekStartDay.choices, required=False, allow_null=True)
     revenue_analytics_config = TeamRevenueAnalyticsConfigSerializer(required=False)

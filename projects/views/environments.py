@@ -2,7 +2,8 @@
 
 from functools import cached_property
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 
@@ -28,6 +29,21 @@ ROOT_CREATE_MESSAGE = (
 )
 
 
+# PostHog's schema gives the environment actions an untyped 200 body.
+UNTYPED_ACTIONS = (
+    "activity",
+    "add_product_intent",
+    "complete_product_onboarding",
+    "default_evaluation_tags",
+    "delete_secret_token_backup",
+    "event_ingestion_restrictions",
+    "is_generating_demo_data",
+    "reset_token",
+    "rotate_secret_token",
+)
+
+
+@extend_schema_view(**{name: extend_schema(responses={200: OpenApiTypes.OBJECT}) for name in UNTYPED_ACTIONS})
 class EnvironmentViewSet(TeamActionsMixin, TenantScopedViewSet, viewsets.ModelViewSet):
     """Projects for the current organization."""
 

@@ -4,7 +4,8 @@ from functools import cached_property
 
 from django.db.models.functions import Lower, Trim
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -37,10 +38,27 @@ from projects.views.evaluation import evaluation_contexts_response
 
 
 class ProjectsAutoSchema(AutoSchema):
-    """PostHog names the organization-nested project operations without their `projects_` prefix."""
+    """PostHog names the organization-nested project operations without their `projects_` prefix, and types their
+    path parameters as a UUID and an int64."""
 
     def get_operation_id(self) -> str:
         return super().get_operation_id().removeprefix("projects_")
+
+    def get_override_parameters(self) -> list:
+        parameters = [p for p in super().get_override_parameters() if getattr(p, "name", None) != "organization_id"]
+        path = self.path
+        if "{organization_id}" in path:
+            parameters.append(OpenApiParameter("organization_id", OpenApiTypes.UUID, OpenApiParameter.PATH))
+        if "{id}" in path:
+            parameters.append(
+                OpenApiParameter(
+                    "id",
+                    OpenApiTypes.INT64,
+                    OpenApiParameter.PATH,
+                    description="A unique value identifying this project.",
+                )
+            )
+        return parameters
 
 
 class NameConflict(exceptions.APIException):

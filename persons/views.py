@@ -28,6 +28,7 @@ from persons.serializers import (
 )
 from persons.services import rest as services
 from posthog_api.parsing import int_or_none, uuid_or_none
+from posthog_api.throttles import BurstRateThrottle, SustainedRateThrottle
 from posthog_api.viewsets import TenantScopedViewSet
 
 READ_ONLY_NOTE = (
@@ -49,6 +50,18 @@ DELETE_EVENTS_PARAMETER = OpenApiParameter(
         "not run immediately and instead is batched together and at 5AM UTC every Sunday"
     ),
 )
+
+
+class PersonsBurstThrottle(BurstRateThrottle):
+    """PostHog's persons endpoints have their own, lower personal-key limits on top of the defaults."""
+
+    scope = "persons_burst"
+    rate = "180/minute"
+
+
+class PersonsSustainedThrottle(SustainedRateThrottle):
+    scope = "persons_sustained"
+    rate = "1200/hour"
 
 
 def required_error(field: str) -> ValidationError:
@@ -73,6 +86,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     pagination_class = PersonPagination
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer, CSVRenderer]
+    throttle_classes = [BurstRateThrottle, SustainedRateThrottle, PersonsBurstThrottle, PersonsSustainedThrottle]
     operation_id_suffixes = {"activity": "_2"}
     queryset = Person.objects.annotate(
         distinct_ids=ArraySubquery(

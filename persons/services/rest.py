@@ -66,6 +66,7 @@ def _delete_events(*, team_id: int, person_uuids: list, distinct_ids: list[str])
 @transaction.atomic
 def person_delete(*, person: Person, delete_events: bool = False) -> None:
     """Delete the person and free its distinct ids (new events recreate a person with the same derived uuid)."""
+    person = _locked(person)  # waits for an ingestion batch that holds the person, so none of its ids is left behind
     if delete_events:
         person_delete_events(person=person)
     PersonDistinctId.objects.filter(person=person).delete()

@@ -2,7 +2,9 @@ import json
 from urllib.parse import quote
 
 import pytest
+from django.test import override_settings
 
+from persons.views import PersonsBurstThrottle
 from posthog_api.testing import add_member, error, key_client, make_key, make_organization, make_user, permission_denied
 from projects.services.creation import project_create
 from tests.persons.builders import make_person, person_body
@@ -213,3 +215,11 @@ def test_a_member_reads_persons(organization, team):
 def test_unknown_environment_is_404(client):
     response = client.get("/api/environments/999999/persons/")
     assert response.status_code == 404
+
+
+def test_persons_have_their_own_lower_key_rate(client, team, monkeypatch):
+    monkeypatch.setattr(PersonsBurstThrottle, "rate", "2/minute")
+    with override_settings(RATE_LIMIT_ENABLED=True):
+        assert [client.get(persons_url(team)).status_code for _ in range(3)] == [200, 200, 429]
+        assert client.get("/api/users/@me/").status_code == 200
+    assert client.get(persons_url(team)).status_code == 200

@@ -380,3 +380,18 @@ def test_delete_also_removes_rows_without_a_cascading_constraint(client, organiz
 
     assert not person_model.objects.filter(team_id=team.id).exists()
     assert not event_model.objects.filter(team_id=team.id).exists()
+
+
+def test_current_organization_lists_its_projects(client, team):
+    response = client.get("/api/organizations/@current/projects/")
+
+    assert [row["id"] for row in response.json()["results"]] == [team.id]
+
+
+def test_retrieve_runs_a_constant_number_of_queries(client, organization, team, django_assert_num_queries):
+    client.get(url(organization, team.id))
+
+    with django_assert_num_queries(7):
+        response = client.get(url(organization, team.id))
+
+    assert response.status_code == 200

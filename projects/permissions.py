@@ -19,6 +19,10 @@ ENVIRONMENT_LIMIT_MESSAGE = (
 )
 
 
+def body_keys(request) -> set[str]:
+    return set(request.data) if hasattr(request.data, "keys") else set()
+
+
 def requests_demo(request) -> bool:
     try:
         return BooleanField().to_internal_value(request.data.get("is_demo", False))
@@ -65,8 +69,7 @@ class ProjectCreatePermission(BasePermission):
             return True
         if not requests_demo(request):
             raise PermissionDenied("You need to be an organization admin or above to create new projects.")
-        keys = set(request.data) if hasattr(request.data, "keys") else set()
-        refused = sorted((keys & ADMIN_ONLY_PROJECT_FIELDS) - CREATION_FIELDS_FOR_MEMBERS)
+        refused = sorted((body_keys(request) & ADMIN_ONLY_PROJECT_FIELDS) - CREATION_FIELDS_FOR_MEMBERS)
         if refused:
             raise PermissionDenied(
                 f"Only organization admins can set these settings on project creation: {', '.join(refused)}"

@@ -18,7 +18,7 @@ from posthog_api.viewsets import TenantScopedViewSet
 from projects import selectors, services
 from projects.constants import ADMIN_ONLY_TEAM_FIELDS, ANALYTICS_CONFIG_FIELDS, MEMBER_SAFE_FIELDS
 from projects.models import Team
-from projects.permissions import EnvironmentCreatePermission
+from projects.permissions import EnvironmentCreatePermission, body_keys
 from projects.serializers import TeamSerializer
 from projects.views.actions import TeamActionsMixin
 from projects.views.evaluation import evaluation_contexts_response
@@ -57,7 +57,7 @@ class EnvironmentViewSet(TeamActionsMixin, TenantScopedViewSet, viewsets.ModelVi
     permission_classes = [EnvironmentCreatePermission, ProjectAdminDeletePermission, ProjectAdminFieldsPermission]
 
     def required_scopes_for_request(self) -> list[str]:
-        if self.action == "partial_update" and not set(self.request.data) <= MEMBER_SAFE_FIELDS:
+        if self.action == "partial_update" and not body_keys(self.request) <= MEMBER_SAFE_FIELDS:
             return [f"{self.scope_object}:write"]
         return super().required_scopes_for_request()
 

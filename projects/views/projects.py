@@ -25,7 +25,7 @@ from projects import selectors, services
 from projects.constants import ADMIN_ONLY_PROJECT_FIELDS, ANALYTICS_CONFIG_FIELDS, MEMBER_SAFE_FIELDS
 from projects.filters import ProjectFilterSet
 from projects.models import Project, Team
-from projects.permissions import ProjectCreatePermission, ProjectLimitPermission
+from projects.permissions import ProjectCreatePermission, ProjectLimitPermission, body_keys
 from projects.serializers import (
     ChangeOrganizationSerializer,
     ExperimentsConfigSerializer,
@@ -122,7 +122,7 @@ class ProjectViewSet(TeamActionsMixin, TenantScopedViewSet, viewsets.ModelViewSe
         return None
 
     def required_scopes_for_request(self) -> list[str]:
-        if self.action == "partial_update" and not set(self.request.data) <= MEMBER_SAFE_FIELDS:
+        if self.action == "partial_update" and not body_keys(self.request) <= MEMBER_SAFE_FIELDS:
             return [f"{self.scope_object}:write"]
         return super().required_scopes_for_request()
 

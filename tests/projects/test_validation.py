@@ -170,3 +170,12 @@ def test_valid_complex_settings_are_accepted(client, organization, team):
     assert response.status_code == 200
     assert response.json()["session_recording_linked_flag"] == {"id": 12, "key": "flag", "variant": "test"}
     assert Team.objects.get(pk=team.pk).path_cleaning_filters == body["path_cleaning_filters"]
+
+
+def test_a_body_that_is_not_an_object_is_refused(client, organization, team):
+    response = client.patch(f"/api/organizations/{organization.id}/projects/{team.id}/", [{"a": 1}], format="json")
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        "validation_error", "invalid_input", "Invalid data. Expected a dictionary, but got list."
+    )

@@ -6,7 +6,7 @@ from activity.models import ActivityLog
 from posthog_api.testing import add_member, error, make_organization, not_found, permission_denied
 from projects.models import Project, Team
 from projects.services import project_create
-from tests.projects.bodies import compact_body, project_body
+from tests.projects.bodies import compact_body, default_filters, project_body
 
 
 def url(organization, project_id=None, suffix="") -> str:
@@ -395,3 +395,31 @@ def test_retrieve_runs_a_constant_number_of_queries(client, organization, team, 
         response = client.get(url(organization, team.id))
 
     assert response.status_code == 200
+
+
+def test_bootstrap_makes_its_project_the_way_the_api_does(db):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("bootstrap", "--json", "--email", "boot@acme.io", stdout=out)
+
+    team = Team.objects.get(pk=json.loads(out.getvalue())["project_id"])
+    assert team.pk == team.project_id
+    assert team.api_token.startswith("phc_") and len(team.api_token) == 48
+    assert (team.timezone, team.data_attributes, team.session_recording_retention_period) == (
+        "UTC",
+        ["data-attr"],
+        "5y",
+    )
+    assert team.test_account_filters == default_filters("acme.io")
+    assert team.extra_settings == {"recorder_script": "posthog-recorder"}
+
+
+def test_root_create_uses_the_callers_current_organization(client, user, organization):
+    response = client.post("/api/projects/", {"name": "From root"})
+
+    assert response.status_code == 201
+    assert Project.objects.get(pk=response.json()["id"]).organization == organization

@@ -158,7 +158,7 @@ class GroupViewSet(TenantScopedViewSet, mixins.ListModelMixin, mixins.CreateMode
         if not isinstance(key, str):
             raise ValidationError({"$unset": [UNSET_MESSAGE]})
         before = group.group_properties.get(key)
-        group = services.group_delete_property(group=group, key=key)
+        group = services.group_delete_property(team=self.team, group=group, key=key)
         self._log("update_property", group, [change("Group", key, before, None, action="deleted")])
         return Response(GroupSerializer(group).data)
 

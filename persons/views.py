@@ -148,7 +148,9 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         body = PersonPropertiesSerializer(data={"properties": request.data["properties"]})
         body.is_valid(raise_exception=True)
         before = dict(person.properties)
-        person = services.person_update_properties(person=person, properties=body.validated_data["properties"])
+        person = services.person_update_properties(
+            team=self.team, person=person, properties=body.validated_data["properties"]
+        )
         self._log_properties_change(person, before)
         return self._person_response(person)
 
@@ -205,7 +207,9 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         if not isinstance(data.get("key"), str) or not data["key"]:
             raise required_error("key")
         before = dict(person.properties)
-        person = services.person_update_properties(person=person, properties={data["key"]: data["value"]})
+        person = services.person_update_properties(
+            team=self.team, person=person, properties={data["key"]: data["value"]}
+        )
         self._log_properties_change(person, before)
         return self._person_response(person)
 
@@ -222,7 +226,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         if not isinstance(key, str) or not key:
             raise required_error("$unset")
         before = dict(person.properties)
-        person = services.person_delete_property(person=person, key=key)
+        person = services.person_delete_property(team=self.team, person=person, key=key)
         changes = [change("Person", "properties", before, person.properties, action="changed")]
         self._log("delete_property", person, name=self._name(person), changes=changes)
         return Response({"success": True})

@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from groups.models import Group, GroupTypeMapping
+from persons.services.rest import api_event_record
 
 GROUP_PROPERTY_TYPE = 3
 DUPLICATE_KEY = "A group with this key already exists"
@@ -51,6 +52,22 @@ def group_property_definitions_upsert(*, team, group_type_index: int, properties
             cursor.executemany(UPSERT_GROUP_DEFINITION, rows)
 
 
+def _record(*, team, event: str, mapping: GroupTypeMapping, group_key: str, properties: dict) -> None:
+    """The event PostHog's groups API sends (as the project, person processing off), stored as processed."""
+    api_event_record(
+        team=team,
+        event=event,
+        distinct_id=str(team.uuid),
+        properties={
+            "$group_type": mapping.group_type,
+            "$group_key": group_key,
+            **properties,
+            "$process_person_profile": False,
+        },
+        register_properties=False,
+    )
+
+
 def group_type_mapping(*, team, group_type_index: int) -> GroupTypeMapping:
     mapping = GroupTypeMapping.objects.filter(project_id=team.project_id, group_type_index=group_type_index).first()
     if mapping is None:
@@ -61,7 +78,7 @@ def group_type_mapping(*, team, group_type_index: int) -> GroupTypeMapping:
 @transaction.atomic
 def group_create(*, team, group_type_index: int, group_key: str, properties: dict | None) -> Group:
     """A group of an existing group type; its properties become group property definitions."""
-    group_type_mapping(team=team, group_type_index=group_type_index)
+    mapping = group_type_mapping(team=team, group_type_index=group_type_index)
     properties = properties or {}
     now = timezone.now()
     try:
@@ -78,6 +95,9 @@ def group_create(*, team, group_type_index: int, group_key: str, properties: dic
     except IntegrityError:
         raise ValidationError({"detail": [DUPLICATE_KEY]}) from None
     group_property_definitions_upsert(team=team, group_type_index=group_type_index, properties=properties)
+    _record(
+        team=team, event="$groupidentify", mapping=mapping, group_key=group_key, properties={"$group_set": properties}
+    )
     return group
 
 
@@ -97,11 +117,19 @@ def group_update_property(*, team, group: Group, key: str, value) -> Group:
             update_fields=["group_properties", "properties_last_updated_at", "properties_last_operation", "version"]
         )
     group_property_definitions_upsert(team=team, group_type_index=group.group_type_index, properties={key: value})
+    mapping = group_type_mapping(team=team, group_type_index=group.group_type_index)
+    _record(
+        team=team,
+        event="$groupidentify",
+        mapping=mapping,
+        group_key=group.group_key,
+        properties={"$group_set": {key: value}},
+    )
     return group
 
 
 @transaction.atomic
-def group_delete_property(*, group: Group, key: str) -> Group:
+def group_delete_property(*, team, group: Group, key: str) -> Group:
     group = _locked(group)
     if key not in group.group_properties:
         raise ValidationError({"$unset": [f"Property '{key}' does not exist on this group."]})
@@ -110,4 +138,12 @@ def group_delete_property(*, group: Group, key: str) -> Group:
     group.properties_last_operation.pop(key, None)
     group.version += 1
     group.save(update_fields=["group_properties", "properties_last_updated_at", "properties_last_operation", "version"])
+    mapping = group_type_mapping(team=team, group_type_index=group.group_type_index)
+    _record(
+        team=team,
+        event="$delete_group_property",
+        mapping=mapping,
+        group_key=group.group_key,
+        properties={"$group_unset": [key]},
+    )
     return group

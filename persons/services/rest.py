@@ -2,14 +2,56 @@
 
 The REST API's writes (person_update_properties ... person_reset_distinct_id) apply synchronously, with the
 `$set` / `$unset` semantics ingestion uses (persons-groups-ingestion.md §2.4), under a row lock so they never race
-the ingestion worker's batch for the same person.
+the ingestion worker's batch for the same person. Where PostHog sends an event through its pipeline instead (§2.7),
+the same event is stored here as already processed (`api_event_record`), with its definitions; it is not queued,
+so a person deleted right after an update is never recreated by a late `$set`.
 """
 
-from django.db import transaction
+import uuid
+
+from django.db import connection, transaction
 from django.utils import timezone
 
+from definitions.services import DefinitionBatch
 from ingestion.models import Event
 from persons.models import Person, PersonDistinctId, PersonlessDistinctId, person_uuid_for
+
+
+def api_event_record(
+    *,
+    team,
+    event: str,
+    distinct_id: str,
+    properties: dict,
+    person_uuid=None,
+    person_properties: dict | None = None,
+    register_properties: bool = True,
+) -> Event:
+    """Store an event the REST API emits (`$set`, `$delete_person_property`, `$groupidentify`, ...) as processed,
+    registering its event and property definitions as ingestion would."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ingestion_ensure_event_partition(%s)", [now])
+    row = Event.objects.create(
+        uuid=uuid.uuid4(),
+        team_id=team.pk,
+        event=event,
+        distinct_id=distinct_id,
+        properties=properties,
+        timestamp=now,
+        created_at=now,
+        person_id=person_uuid,
+    )
+    definitions = DefinitionBatch(team_id=team.pk, project_id=team.project_id)
+    definitions.add_event(event=event, timestamp=now, properties=properties, register_properties=register_properties)
+    if person_properties:
+        definitions.add_person_properties(person_properties)
+    definitions.flush()
+    return row
+
+
+def _first_distinct_id(person: Person) -> str | None:
+    return PersonDistinctId.objects.filter(person=person).order_by("id").values_list("distinct_id", flat=True).first()
 
 
 def _locked(person: Person) -> Person:
@@ -17,9 +59,19 @@ def _locked(person: Person) -> Person:
 
 
 @transaction.atomic
-def person_update_properties(*, person: Person, properties: dict) -> Person:
-    """`$set` of `properties`: changed keys are written, keys not listed are kept; an unchanged person is not saved."""
+def person_update_properties(*, team, person: Person, properties: dict) -> Person:
+    """`$set` of `properties`: changed keys are written, keys not listed are kept; an unchanged person is not saved.
+    A `$set` event is recorded either way, as PostHog sends one."""
     person = _locked(person)
+    if (distinct_id := _first_distinct_id(person)) is not None:
+        api_event_record(
+            team=team,
+            event="$set",
+            distinct_id=distinct_id,
+            properties={"$set": properties},
+            person_uuid=person.uuid,
+            person_properties=properties,
+        )
     now = timezone.now().isoformat()
     changed = False
     for key, value in properties.items():
@@ -36,9 +88,17 @@ def person_update_properties(*, person: Person, properties: dict) -> Person:
 
 
 @transaction.atomic
-def person_delete_property(*, person: Person, key: str) -> Person:
-    """`$unset` of one key; absent keys are no change."""
+def person_delete_property(*, team, person: Person, key: str) -> Person:
+    """`$unset` of one key; absent keys are no change. Records the `$delete_person_property` event."""
     person = _locked(person)
+    if (distinct_id := _first_distinct_id(person)) is not None:
+        api_event_record(
+            team=team,
+            event="$delete_person_property",
+            distinct_id=distinct_id,
+            properties={"$unset": [key]},
+            person_uuid=person.uuid,
+        )
     if key in person.properties:
         del person.properties[key]
         person.properties_last_updated_at.pop(key, None)

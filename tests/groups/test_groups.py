@@ -6,6 +6,7 @@ from activity.models import ActivityLog
 from definitions.models import PropertyDefinition
 from groups.models import Group
 from groups.pagination import decode_cursor, encode_cursor
+from ingestion.models import Event
 from posthog_api.testing import error, key_client, make_key, make_organization, make_user, not_found, permission_denied
 from projects.services.creation import project_create
 from tests.persons.builders import BASE_TIME, iso, make_event, make_group, make_group_type, make_person
@@ -453,3 +454,43 @@ def test_another_organizations_key_sees_nothing(team, company):
     make_organization(outsider)
     response = key_client(make_key(outsider)).get(groups_url(team, query="?group_type_index=0"))
     assert response.json() == permission_denied("You don't have access to the project.")
+
+
+def test_writes_record_posthogs_group_events_as_the_project(client, team, company):
+    client.post(groups_url(team), {"group_type_index": 0, "group_key": "acme", "group_properties": {"seats": 1}})
+    client.post(groups_url(team, "update_property", "?group_type_index=0&group_key=acme"), {"key": "seats", "value": 2})
+    client.post(groups_url(team, "delete_property", "?group_type_index=0&group_key=acme"), {"$unset": "seats"})
+    events = Event.objects.filter(team=team).order_by("timestamp")
+    assert [(event.event, event.distinct_id, event.properties) for event in events] == [
+        (
+            "$groupidentify",
+            str(team.uuid),
+            {
+                "$group_type": "company",
+                "$group_key": "acme",
+                "$group_set": {"seats": 1},
+                "$process_person_profile": False,
+            },
+        ),
+        (
+            "$groupidentify",
+            str(team.uuid),
+            {
+                "$group_type": "company",
+                "$group_key": "acme",
+                "$group_set": {"seats": 2},
+                "$process_person_profile": False,
+            },
+        ),
+        (
+            "$delete_group_property",
+            str(team.uuid),
+            {
+                "$group_type": "company",
+                "$group_key": "acme",
+                "$group_unset": ["seats"],
+                "$process_person_profile": False,
+            },
+        ),
+    ]
+    assert not PropertyDefinition.objects.filter(team=team, type=1).exists()

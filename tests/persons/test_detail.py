@@ -1,6 +1,7 @@
 import pytest
 
 from activity.models import ActivityLog
+from definitions.models import EventDefinition, PropertyDefinition
 from ingestion.models import Event
 from persons.models import Person, PersonDistinctId
 from posthog_api.testing import error, key_client, make_key, make_organization, make_user, not_found, permission_denied
@@ -189,3 +190,26 @@ def test_person_write_also_reads(user, team):
     person = make_person(team, ["bea"])
     writer = key_client(make_key(user, scopes=["person:write"]))
     assert writer.get(person_url(team, person.pk)).json() == person_body(person)
+
+
+def test_updates_record_posthogs_set_event_and_person_property_definitions(client, team):
+    person = make_person(team, ["ida", "ida-phone"], {"plan": "free"})
+    client.put(person_url(team, person.pk), {"properties": {"plan": "pro", "seats": 3}}, format="json")
+    event = Event.objects.get(team=team)
+    assert (event.event, event.distinct_id, event.person_id) == ("$set", "ida", person.uuid)
+    assert event.properties == {"$set": {"plan": "pro", "seats": 3}}
+    assert EventDefinition.objects.filter(team=team, name="$set").exists()
+    definitions = PropertyDefinition.objects.filter(team=team, type=2).values_list("name", "property_type")
+    assert sorted(definitions) == [("plan", "String"), ("seats", "Numeric")]
+    assert not PropertyDefinition.objects.filter(team=team, type=1).exists()
+
+
+def test_deleting_a_property_records_posthogs_delete_event(client, team):
+    person = make_person(team, ["jon"], {"plan": "free"})
+    client.post(person_url(team, person.pk, "delete_property"), {"$unset": "plan"})
+    event = Event.objects.get(team=team)
+    assert (event.event, event.distinct_id, event.properties) == (
+        "$delete_person_property",
+        "jon",
+        {"$unset": ["plan"]},
+    )

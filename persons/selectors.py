@@ -92,21 +92,23 @@ def person_properties_timeline(*, person: Person, params) -> dict:
         events = events.filter(timestamp__gte=date_from)
     if date_to is not None:
         events = events.filter(timestamp__lte=date_to)
+
+    def relevant(props: dict) -> dict:
+        return {key: props.get(key) for key in crucial} if crucial else props
+
     points: list[dict] = []
     properties: dict = {}
     rows = events.order_by("timestamp").values_list("timestamp", "properties")[:TIMELINE_EVENTS_LIMIT]
     for timestamp, event_properties in rows:
         updated = _apply(properties, event_properties if isinstance(event_properties, dict) else {})
-        relevant = (lambda props: {key: props.get(key) for key in crucial}) if crucial else (lambda props: props)
         if not points or relevant(updated) != relevant(properties):
             points.append({"timestamp": timestamp.isoformat(), "properties": updated, "relevant_event_count": 0})
         points[-1]["relevant_event_count"] += 1
         properties = updated
-    now = timezone.now()
-    effective_from = date_from or (_moment(points[0]["timestamp"], end=False) if points else person.created_at)
+    first = rows[0][0] if points else person.created_at
     return {
         "points": points,
         "crucial_property_keys": crucial,
-        "effective_date_from": effective_from.isoformat(),
-        "effective_date_to": (date_to or now).isoformat(),
+        "effective_date_from": (date_from or first).isoformat(),
+        "effective_date_to": (date_to or timezone.now()).isoformat(),
     }

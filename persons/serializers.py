@@ -42,7 +42,7 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "name", "distinct_ids", "created_at", "uuid"]
 
     @extend_schema_field(OpenApiTypes.STR)
-    def get_name(self, person: Person) -> str:
+    def get_name(self, person: Person) -> str:  # for the schema only: to_representation builds the whole row
         return self.to_representation(person)["name"]
 
     def to_representation(self, person: Person) -> dict:
@@ -72,11 +72,6 @@ class PersonPropertiesSerializer(serializers.Serializer):
     properties = serializers.DictField()
 
 
-class UpdatePropertySerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=400)
-    value = serializers.JSONField()
-
-
 class SplitSerializer(serializers.Serializer):
     main_distinct_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
 
@@ -85,8 +80,3 @@ class BulkDeleteSerializer(serializers.Serializer):
     distinct_ids = serializers.ListField(child=serializers.CharField(max_length=400), required=False)
     ids = serializers.ListField(child=serializers.UUIDField(), required=False)
     delete_events = serializers.BooleanField(required=False, default=False)
-
-
-class PropertyValueSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    count = serializers.IntegerField()

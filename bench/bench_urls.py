@@ -1,7 +1,10 @@
-"""The API's URLs plus two baselines served through the same middleware: a constant and one primary-key SELECT."""
+"""The API's URLs plus baselines served through the same middleware: a constant, one primary-key SELECT, and that
+SELECT behind DRF with the project's default authentication (personal API key), permission and throttle classes."""
 
 from django.http import JsonResponse
 from django.urls import include, path
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from users.models import User
 
@@ -15,9 +18,16 @@ def select(request) -> JsonResponse:
     return JsonResponse({"id": user.pk, "uuid": str(user.uuid), "email": user.email})
 
 
+class AuthenticatedSelect(APIView):
+    def get(self, request) -> Response:
+        user = User.objects.get(pk=request.user.pk)
+        return Response({"id": user.pk, "uuid": str(user.uuid), "email": user.email})
+
+
 urlpatterns = [
     path("bench/constant", constant),
     path("bench/select", select),
+    path("bench/authenticated-select", AuthenticatedSelect.as_view()),
     path("", include("posthog_api.urls")),
 ]
 

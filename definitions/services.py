@@ -4,6 +4,7 @@ import datetime as dt
 import re
 import time
 
+import orjson
 from django.db import connection
 
 from definitions.models import PropertyDefinition, PropertyType
@@ -52,6 +53,10 @@ def detect_property_type(key: str, value) -> str | None:
     return None
 
 
+def _json(rows: list[dict]) -> str:
+    return orjson.dumps(rows).decode()
+
+
 def _usable_name(name: str) -> bool:
     return len(name.encode("utf-8", "surrogatepass")) <= MAX_PROPERTY_NAME_BYTES
 
@@ -66,6 +71,9 @@ class DefinitionBatch:
         # (name, type, group_type_index) → first detected type (None until a typed value is seen)
         self.properties: dict[tuple[str, int, int | None], str | None] = {}
         self.event_properties: set[tuple[str, str]] = set()
+        self._seen_on_event: dict[str, set[str]] = {}
+        self._untyped_event_keys: set[str] = set()
+        self._typed: dict[tuple[int, int | None], set[str]] = {}
 
     def _property(self, name: str, value, kind: int, group_type_index: int | None = None) -> None:
         key = (name, kind, group_type_index)
@@ -79,20 +87,32 @@ class DefinitionBatch:
             self.events[event] = timestamp
         if not register_properties:
             return
-        for name, value in properties.items():
+        # Each (event, key) is looked at once per batch, plus again while its type is still unknown (null values).
+        seen = self._seen_on_event.setdefault(event, set())
+        for name in (properties.keys() - seen) | (self._untyped_event_keys & properties.keys()):
+            seen.add(name)
             if name in EXCLUDED_EVENT_PROPERTIES:
                 continue
-            self._property(name, value, PropertyDefinition.Type.EVENT)
+            self._property(name, properties[name], PropertyDefinition.Type.EVENT)
+            if self.properties.get((name, PropertyDefinition.Type.EVENT, None), "") is None:
+                self._untyped_event_keys.add(name)
+            else:
+                self._untyped_event_keys.discard(name)
             if not name.startswith(("$feature/", "$feature_enrollment/")) and _usable_name(name):
                 self.event_properties.add((event, name))
 
+    def _add_all(self, values: dict, kind: int, group_type_index: int | None = None) -> None:
+        done = self._typed.setdefault((kind, group_type_index), set())
+        for name in values.keys() - done:
+            self._property(name, values[name], kind, group_type_index)
+            if self.properties.get((name, kind, group_type_index)) is not None or not _usable_name(name):
+                done.add(name)
+
     def add_person_properties(self, values: dict) -> None:
-        for name, value in values.items():
-            self._property(name, value, PropertyDefinition.Type.PERSON)
+        self._add_all(values, PropertyDefinition.Type.PERSON)
 
     def add_group_properties(self, group_type_index: int, values: dict) -> None:
-        for name, value in values.items():
-            self._property(name, value, PropertyDefinition.Type.GROUP, group_type_index)
+        self._add_all(values, PropertyDefinition.Type.GROUP, group_type_index)
 
     def flush(self) -> None:
         with connection.cursor() as cursor:
@@ -101,11 +121,11 @@ class DefinitionBatch:
                 cursor.execute(
                     "INSERT INTO definitions_eventdefinition (id, team_id, project_id, name, created_at, last_seen_at, "
                     "description, tags) SELECT gen_random_uuid(), %s, %s, u.name, now(), u.seen, '', '{}' "
-                    "FROM unnest(%s::text[], %s::timestamptz[]) AS u(name, seen) "
+                    "FROM json_to_recordset(%s::json) AS u(name text, seen timestamptz) "
                     "ON CONFLICT (team_id, name) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at "
                     "WHERE definitions_eventdefinition.last_seen_at IS NULL "
                     "OR definitions_eventdefinition.last_seen_at < EXCLUDED.last_seen_at - interval '1 hour'",
-                    [self.team_id, self.project_id, names, [self.events[name] for name in names]],
+                    [self.team_id, self.project_id, _json([{"name": n, "seen": self.events[n]} for n in names])],
                 )
             if self.properties:
                 rows = sorted(self.properties.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or -1))
@@ -114,25 +134,27 @@ class DefinitionBatch:
                     "group_type_index, property_type, is_numerical, description, tags, verified, hidden, updated_at) "
                     "SELECT gen_random_uuid(), %s, %s, u.name, u.type, u.gti, u.property_type, "
                     "COALESCE(u.property_type = 'Numeric', false), '', '{}', false, false, now() "
-                    "FROM unnest(%s::text[], %s::smallint[], %s::smallint[], %s::text[]) "
-                    "AS u(name, type, gti, property_type) "
+                    "FROM json_to_recordset(%s::json) AS u(name text, type smallint, gti smallint, property_type text) "
                     "ON CONFLICT (team_id, name, type, (COALESCE(group_type_index, -1))) DO UPDATE SET "
                     "property_type = EXCLUDED.property_type, is_numerical = EXCLUDED.is_numerical "
                     "WHERE definitions_propertydefinition.property_type IS NULL AND EXCLUDED.property_type IS NOT NULL",
                     [
                         self.team_id,
                         self.project_id,
-                        [key[0] for key, _ in rows],
-                        [key[1] for key, _ in rows],
-                        [key[2] for key, _ in rows],
-                        [str(value) if value else None for _, value in rows],
+                        _json(
+                            [
+                                {"name": key[0], "type": key[1], "gti": key[2], "property_type": value}
+                                for key, value in rows
+                            ]
+                        ),
                     ],
                 )
             if self.event_properties:
                 pairs = sorted(self.event_properties)
                 cursor.execute(
                     "INSERT INTO definitions_eventproperty (team_id, project_id, event, property) "
-                    "SELECT %s, %s, u.event, u.property FROM unnest(%s::text[], %s::text[]) AS u(event, property) "
+                    "SELECT %s, %s, u.event, u.property "
+                    "FROM json_to_recordset(%s::json) AS u(event text, property text) "
                     "ON CONFLICT (team_id, event, property) DO NOTHING",
-                    [self.team_id, self.project_id, [pair[0] for pair in pairs], [pair[1] for pair in pairs]],
+                    [self.team_id, self.project_id, _json([{"event": e, "property": p} for e, p in pairs])],
                 )

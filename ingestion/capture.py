@@ -14,6 +14,7 @@ MAX_DISTINCT_ID_LENGTH = 200
 MAX_EVENT_NAME_LENGTH = 400
 MAX_EVENT_BYTES = 1024 * 1024
 TOKEN_FIELDS = ("token", "$token", "api_key")
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 PERSONAL_KEY_PREFIX = "phx_"
 
 
@@ -88,25 +89,27 @@ def split_request(data, *, forced_event: str | None = None) -> CaptureRequest:
 
 def resolve_token(request: CaptureRequest, *, first_choice: str | None, fallback: str | None) -> str:
     """The project token, and a check that no event names another one (a batch belongs to one project)."""
-    events = [event for event in request.events if isinstance(event, dict)]
-    per_event = set()
-    for event in events:
+    sdk_tokens, property_tokens = set(), set()
+    for event in request.events:
+        if not isinstance(event, dict):
+            continue
         token = _event_token(event)
-        properties = event.get("properties")
-        if token is None and isinstance(properties, dict) and isinstance(properties.get("token"), str):
-            token = properties["token"] or None
         if token is not None:
-            per_event.add(token)
+            sdk_tokens.add(token)
+            continue
+        properties = event.get("properties")
+        if isinstance(properties, dict) and isinstance(properties.get("token"), str) and properties["token"]:
+            property_tokens.add(properties["token"])
     token = first_choice or request.token
     if token:
         # NOTE: with an envelope token, only SDK-level token fields can conflict; `properties.token` may be a
         # user's own property on server-side events.
-        if any(_event_token(event) not in (None, token) for event in events):
+        if sdk_tokens - {token}:
             raise INCONSISTENT_TOKEN
-    elif per_event:
-        if len(per_event) > 1:
+    elif sdk_tokens or property_tokens:
+        if len(sdk_tokens | property_tokens) > 1:
             raise INCONSISTENT_TOKEN
-        token = per_event.pop()
+        token = (sdk_tokens | property_tokens).pop()
     else:
         token = fallback
     if not token or not isinstance(token, str):
@@ -152,6 +155,8 @@ def normalize_event(event, *, now: str, sent_at: str | None) -> dict:
     event_uuid = event.get("uuid")
     if event_uuid is None or event_uuid == "":
         event_uuid = str(uuid7())
+    elif isinstance(event_uuid, str) and _CANONICAL_UUID.fullmatch(event_uuid):
+        event_uuid = event_uuid.lower()
     else:
         try:
             event_uuid = str(uuid.UUID(str(event_uuid)))
@@ -178,20 +183,6 @@ def normalize_event(event, *, now: str, sent_at: str | None) -> dict:
     if sent_at is not None:
         payload["sent_at"] = sent_at
     return payload
-
-
-_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
-
-
-def to_jsonb_text(text: str) -> str:
-    """PostgreSQL's jsonb refuses NUL characters and unpaired surrogates; PostHog replaces them with U+FFFD."""
-    if "\\u0000" in text:
-        text = _NUL_ESCAPE.sub(r"\1\\ufffd", text)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text
 
 
 def query_sent_at(value: str | None) -> str | None:

@@ -2,11 +2,10 @@
 
 import base64
 import binascii
-import json
 import zlib
 from urllib.parse import parse_qs
 
-from ingestion import lzstring
+from ingestion import fastjson, lzstring
 
 # NOTE: the documented limit for every capture path: 20 MiB as received and 20 MiB once decompressed.
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -93,16 +92,16 @@ def decode_payload(data: bytes | str | None, compression: str):
             data = lzstring.decompress_from_base64(_as_text(data).strip().replace(" ", "+"))
         except (lzstring.LZStringError, IndexError) as exc:
             raise DecodeError("invalid_payload", f"Malformed request data: Failed to decompress data. {exc}") from None
-    text = _as_text(data).strip()
-    if text[:1] not in ("{", "[", ""):
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if raw.lstrip()[:1] not in (b"{", b"[", b""):
         try:
-            decoded = _b64decode(text).decode("utf-8").strip()
+            decoded = _b64decode(raw.decode("ascii")).strip()
         except (binascii.Error, ValueError):
-            decoded = ""
+            decoded = b""
         # Only a base64 text that decodes to JSON is base64 (old posthog-js `data=` bodies).
-        if decoded[:1] in ("{", "["):
-            text = decoded
+        if decoded[:1] in (b"{", b"["):
+            raw = decoded
     try:
-        return json.loads(text, parse_constant=lambda _constant: None)
+        return fastjson.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise DecodeError("invalid_payload", f"Malformed request data: Invalid JSON: {exc}") from None

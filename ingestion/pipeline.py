@@ -95,7 +95,7 @@ def process_batch(
 
     rows: list[EventRow] = []
     for index, (payload, timestamp, process_person, other_id) in enumerate(prepared):
-        properties = dict(payload["properties"])
+        properties = payload["properties"]  # the payload is this batch's own copy: changed in place
         name, distinct_id, event_uuid = payload["event"], payload["distinct_id"], payload["uuid"]
         if not process_person:
             for key in PERSON_PROPERTY_KEYS:

@@ -1,33 +1,34 @@
 """The durable queue between capture and the ingestion worker."""
 
-import json
-
 from django.db import connection
 
-from ingestion.capture import to_jsonb_text
+from ingestion import fastjson
 from ingestion.models import QueuedEvent
 
 # One statement resolves the token and appends every chunk, so a request is either queued whole or not at all.
 ENQUEUE_SQL = """
 INSERT INTO ingestion_queue (team_id, payload, event_count)
 SELECT team.id, chunk.payload, chunk.event_count
-FROM projects_team AS team, unnest(%s::text[], %s::int[]) AS chunk(payload, event_count)
+FROM projects_team AS team, (VALUES {values}) AS chunk(payload, event_count)
 WHERE team.api_token = %s
 """
 
 
 def serialize_payloads(payloads: list[dict]) -> list[str]:
-    return [to_jsonb_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":"))) for payload in payloads]
+    return [fastjson.dumps(payload) for payload in payloads]
 
 
 def enqueue(*, token: str, serialized: list[str]) -> int:
     """Queue the serialized payloads for the project of `token`; returns how many rows were written (0: unknown)."""
     size = QueuedEvent.CHUNK_SIZE
     chunks = [serialized[start : start + size] for start in range(0, len(serialized), size)]
+    params: list = []
+    for chunk in chunks:
+        params += ["[" + ",".join(chunk) + "]", len(chunk)]
+    # NOTE: plain text parameters, not a text[] array: psycopg escapes array elements character by character.
+    sql = ENQUEUE_SQL.format(values=", ".join(["(%s::text, %s::int)"] * len(chunks)))
     with connection.cursor() as cursor:
-        cursor.execute(
-            ENQUEUE_SQL, [["[" + ",".join(chunk) + "]" for chunk in chunks], [len(chunk) for chunk in chunks], token]
-        )
+        cursor.execute(sql, [*params, token])
         return cursor.rowcount
 
 

@@ -7,18 +7,18 @@ and rows are taken in id order.
 """
 
 import datetime as dt
-import json
 import logging
 import time
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 
+from ingestion import fastjson
 from ingestion.pipeline import BatchResult, MissingPartitions, month_of, process_batch
 
 logger = logging.getLogger("posthog_api.ingestion")
 
 TEAM_LOCK_NAMESPACE = 0x1A6E
-DEFAULT_BATCH_EVENTS = 2000
+DEFAULT_BATCH_EVENTS = 5000
 MAX_ROWS_PER_BATCH = 100
 EVENT_COLUMNS = "uuid, team_id, event, distinct_id, properties, timestamp, created_at, person_id"
 
@@ -130,7 +130,7 @@ class Worker:
         if not ids:
             return []
         cursor.execute("DELETE FROM ingestion_queue WHERE id = ANY(%s) RETURNING id, payload", [ids])
-        return sorted((row_id, json.loads(payload)) for row_id, payload in cursor.fetchall())
+        return sorted((row_id, fastjson.loads(payload)) for row_id, payload in cursor.fetchall())
 
     def _batch(self) -> int | None:
         """Normally every claimed row in one transaction. After a failure, the rows of the failed batch are retried
@@ -179,7 +179,7 @@ class Worker:
         # The same row id keeps the remaining events first in the team's order.
         cursor.execute(
             "INSERT INTO ingestion_queue (id, team_id, payload, event_count) VALUES (%s, %s, %s, %s)",
-            [row_id, team_id, json.dumps(payloads, ensure_ascii=False), len(payloads)],
+            [row_id, team_id, fastjson.dumps(payloads), len(payloads)],
         )
 
     def _set_aside(self, team_id: int, error: Exception) -> None:
@@ -204,7 +204,7 @@ class Worker:
         with cursor.cursor.copy(f"COPY ingestion_event ({EVENT_COLUMNS}) FROM STDIN") as copy:
             for row in result.rows:
                 person = row.person.resolve().uuid if hasattr(row.person, "resolve") else row.person
-                properties = json.dumps(row.properties, ensure_ascii=False, separators=(",", ":"))
+                properties = fastjson.dumps(row.properties)
                 copy.write_row((row.uuid, team_id, row.event, row.distinct_id, properties, row.timestamp, now, person))
         if result.warnings:
             self._write_warnings(cursor, team_id, result.warnings, now)
@@ -218,6 +218,7 @@ class Worker:
     def _write_warnings(self, cursor, team_id: int, warnings: list[tuple[str, dict]], now: dt.datetime) -> None:
         cursor.execute(
             "INSERT INTO ingestion_ingestionwarning (team_id, type, source, details, timestamp) "
-            "SELECT %s, u.type, 'ingestion', u.details, %s FROM unnest(%s::text[], %s::jsonb[]) AS u(type, details)",
-            [team_id, now, [w[0] for w in warnings], [json.dumps(w[1], ensure_ascii=False) for w in warnings]],
+            "SELECT %s, u.type, 'ingestion', u.details, %s "
+            "FROM json_to_recordset(%s::json) AS u(type text, details jsonb)",
+            [team_id, now, fastjson.dumps([{"type": w[0], "details": w[1]} for w in warnings])],
         )

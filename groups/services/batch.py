@@ -1,9 +1,9 @@
 """Group types and groups as ingestion writes them, batch by batch (persons-groups-ingestion.md §3)."""
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
+import orjson
 from django.db import connection
 
 from groups.models import MAX_GROUP_TYPES_PER_PROJECT
@@ -109,13 +109,19 @@ class GroupBatch:
             cursor.execute(
                 "SELECT g.group_type_index, g.group_key, g.group_properties::text, g.created_at, "
                 "g.properties_last_updated_at::text, g.properties_last_operation::text, g.version "
-                "FROM groups_group g JOIN unnest(%s::smallint[], %s::text[]) AS k(i, key) "
+                "FROM groups_group g JOIN json_to_recordset(%s::json) AS k(i smallint, key text) "
                 "ON g.group_type_index = k.i AND g.group_key = k.key WHERE g.team_id = %s FOR UPDATE OF g",
-                [[key[0] for key in missing], [key[1] for key in missing], self.team_id],
+                [orjson.dumps([{"i": key[0], "key": key[1]} for key in missing]).decode(), self.team_id],
             )
             for index, key, props, created_at, updated, operations, version in cursor.fetchall():
                 self.groups[(index, key)] = GroupState(
-                    index, key, json.loads(props), created_at, json.loads(updated), json.loads(operations), version
+                    index,
+                    key,
+                    orjson.loads(props),
+                    created_at,
+                    orjson.loads(updated),
+                    orjson.loads(operations),
+                    version,
                 )
 
     def update(self, *, group_type_index: int, group_key: str, set_properties: dict, unset: list, timestamp) -> None:
@@ -145,27 +151,30 @@ class GroupBatch:
         rows = [state for state in self.groups.values() if state.dirty]
         if not rows:
             return
-        dump = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+        document = [
+            {
+                "i": state.group_type_index,
+                "key": state.group_key,
+                "properties": state.properties,
+                "created_at": state.created_at,
+                "updated_at": state.last_updated_at,
+                "operations": state.last_operation,
+                "version": state.version,
+            }
+            for state in rows
+        ]
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO groups_group (team_id, group_type_index, group_key, group_properties, created_at, "
                 "properties_last_updated_at, properties_last_operation, version) "
-                "SELECT %s, u.* FROM unnest(%s::smallint[], %s::text[], %s::jsonb[], %s::timestamptz[], %s::jsonb[], "
-                "%s::jsonb[], %s::bigint[]) AS u "
+                "SELECT %s, r.i, r.key, r.properties, r.created_at, r.updated_at, r.operations, r.version "
+                "FROM json_to_recordset(%s::json) AS r(i smallint, key text, properties jsonb, created_at timestamptz, "
+                "updated_at jsonb, operations jsonb, version bigint) "
                 "ON CONFLICT (team_id, group_type_index, group_key) DO UPDATE SET "
                 "group_properties = EXCLUDED.group_properties, "
                 "properties_last_updated_at = EXCLUDED.properties_last_updated_at, "
                 "properties_last_operation = EXCLUDED.properties_last_operation, version = EXCLUDED.version",
-                [
-                    self.team_id,
-                    [state.group_type_index for state in rows],
-                    [state.group_key for state in rows],
-                    [dump(state.properties) for state in rows],
-                    [state.created_at for state in rows],
-                    [dump(state.last_updated_at) for state in rows],
-                    [dump(state.last_operation) for state in rows],
-                    [state.version for state in rows],
-                ],
+                [self.team_id, orjson.dumps(document).decode()],
             )
         for state in rows:
             state.dirty = False

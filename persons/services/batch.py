@@ -4,10 +4,10 @@ The caller (the ingestion worker) holds the team's advisory lock and one transac
 """
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass, field
 
+import orjson
 from django.db import connection
 
 from persons.models import person_uuid_for
@@ -20,8 +20,6 @@ class PersonState:
     uuid: uuid.UUID
     created_at: dt.datetime
     properties: dict
-    last_updated_at: dict
-    last_operation: dict
     is_identified: bool
     version: int
     is_new: bool = False
@@ -37,15 +35,14 @@ class PersonState:
 
 
 def _load_json(value) -> dict:
-    return json.loads(value) if isinstance(value, str) else (value or {})
+    return orjson.loads(value) if isinstance(value, str) else (value or {})
 
 
 class PersonBatch:
     """The persons behind a set of distinct ids of one team, and every change the batch makes to them."""
 
-    def __init__(self, *, team_id: int, now: dt.datetime):
+    def __init__(self, *, team_id: int, now: dt.datetime | None = None):
         self.team_id = team_id
-        self.now_iso = now.isoformat()
         self.by_distinct_id: dict[str, PersonState | None] = {}
         self.personless: set[str] = set()
         self.personless_seen: set[str] = set()
@@ -64,23 +61,20 @@ class PersonBatch:
         persons: dict[int, PersonState] = {}
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT d.distinct_id, p.id, p.uuid, p.created_at, p.properties::text, "
-                "p.properties_last_updated_at::text, p.properties_last_operation::text, p.is_identified, p.version "
+                "SELECT d.distinct_id, p.id, p.uuid, p.created_at, p.properties::text, p.is_identified, p.version "
                 "FROM persons_persondistinctid d JOIN persons_person p ON p.id = d.person_id "
-                "WHERE d.team_id = %s AND d.distinct_id = ANY(%s) FOR UPDATE OF p",
-                [self.team_id, missing],
+                "WHERE d.team_id = %s AND d.distinct_id IN (SELECT json_array_elements_text(%s::json)) FOR UPDATE OF p",
+                [self.team_id, orjson.dumps(missing).decode()],
             )
-            for did, pid, puuid, created_at, props, updated, operations, identified, version in cursor.fetchall():
+            for did, pid, puuid, created_at, props, identified, version in cursor.fetchall():
                 if pid not in persons:
-                    persons[pid] = PersonState(
-                        pid, puuid, created_at, _load_json(props), _load_json(updated), _load_json(operations),
-                        identified, version,
-                    )  # fmt: skip
+                    persons[pid] = PersonState(pid, puuid, created_at, _load_json(props), identified, version)
                 persons[pid].distinct_ids.add(did)
                 self.by_distinct_id[did] = persons[pid]
             cursor.execute(
-                "SELECT distinct_id FROM persons_personlessdistinctid WHERE team_id = %s AND distinct_id = ANY(%s)",
-                [self.team_id, missing],
+                "SELECT distinct_id FROM persons_personlessdistinctid "
+                "WHERE team_id = %s AND distinct_id IN (SELECT json_array_elements_text(%s::json))",
+                [self.team_id, orjson.dumps(missing).decode()],
             )
             self.personless.update(row[0] for row in cursor.fetchall())
         for did in missing:
@@ -107,7 +101,7 @@ class PersonBatch:
 
     def _create(self, uuid_distinct_id: str, *, timestamp: dt.datetime, identified: bool) -> PersonState:
         state = PersonState(
-            None, person_uuid_for(self.team_id, uuid_distinct_id), timestamp, {}, {}, {}, identified, 0, is_new=True
+            None, person_uuid_for(self.team_id, uuid_distinct_id), timestamp, {}, identified, 0, is_new=True
         )
         self.new_persons.append(state)
         return state
@@ -116,14 +110,9 @@ class PersonBatch:
         result = apply_property_update(state.properties, update, force=force)
         if result is None:
             return False
-        state.properties, operations = result
-        for key, operation in operations.items():
-            if operation == "unset":
-                state.last_updated_at.pop(key, None)
-                state.last_operation.pop(key, None)
-            else:
-                state.last_updated_at[key] = self.now_iso
-                state.last_operation[key] = operation
+        # NOTE: PostHog's per-key properties_last_updated_at / _operation maps are not maintained here: nothing
+        # reads them, and they tripled the size of every person row written.
+        state.properties = result[0]
         self._touch(state)
         return True
 
@@ -180,8 +169,6 @@ class PersonBatch:
 
     def _merge(self, *, source: PersonState, target: PersonState) -> None:
         target.properties = {**source.properties, **target.properties}
-        target.last_updated_at = {**source.last_updated_at, **target.last_updated_at}
-        target.last_operation = {**source.last_operation, **target.last_operation}
         target.created_at = min(target.created_at, source.created_at)
         target.is_identified = True
         target.version = max(target.version, source.version) + 1

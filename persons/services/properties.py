@@ -25,7 +25,9 @@ AUTO_PERSON_PROPERTIES = (
     "gad_source gclsrc dclid gbraid wbraid fbclid msclkid twclid li_fat_id mc_cid igshid ttclid rdt_cid irclid _kx "
     "epik qclid sccid"
 ).split()
-_AUTO_KEYS = frozenset(AUTO_PERSON_PROPERTIES) | {f"$initial_{key.lstrip('$')}" for key in AUTO_PERSON_PROPERTIES}
+_AUTO_SET = frozenset(AUTO_PERSON_PROPERTIES)
+_INITIAL_KEYS = {key: f"$initial_{key.lstrip('$')}" for key in AUTO_PERSON_PROPERTIES}
+_AUTO_KEYS = _AUTO_SET | set(_INITIAL_KEYS.values())
 _SERVER_SKIPPED = {"$os", "$os_version"}
 _GEOIP_ALWAYS_WRITTEN = {"$geoip_country_name", "$geoip_city_name"}
 
@@ -64,11 +66,12 @@ class PropertyUpdate:
         update = cls(dict(_as_dict(properties.get("$set"))), dict(_as_dict(properties.get("$set_once"))))
         update.unset = unset_keys(properties.get("$unset"))
         if lift_automatic:
-            skipped = _SERVER_SKIPPED if properties.get("$is_server") is True else ()
-            for key in AUTO_PERSON_PROPERTIES:
-                if key in properties and key not in skipped:
-                    update.set.setdefault(key, properties[key])
-                    update.set_once.setdefault(f"$initial_{key.lstrip('$')}", properties[key])
+            lifted = _AUTO_SET & properties.keys()
+            if lifted and properties.get("$is_server") is True:
+                lifted -= _SERVER_SKIPPED
+            for key in lifted:
+                update.set.setdefault(key, properties[key])
+                update.set_once.setdefault(_INITIAL_KEYS[key], properties[key])
         return update
 
 
@@ -80,28 +83,30 @@ def apply_property_update(
     $set_once only fills absent keys, $set overrides (also a $set_once of the same event), $unset runs last. Unless
     `force`, changes that only refresh existing automatic properties are not worth a write (None).
     """
-    new = dict(properties)
-    operations: dict[str, str] = {}
+    changes: dict[str, tuple[str, object]] = {}
     for key, value in update.set_once.items():
-        if key not in new:
-            new[key] = value
-            operations[key] = "set_once"
+        if key not in properties:
+            changes[key] = ("set_once", value)
     for key, value in update.set.items():
         if key not in properties or type(properties[key]) is not type(value) or properties[key] != value:
-            new[key] = value
-            operations[key] = "set"
+            changes[key] = ("set", value)
     for key in update.unset:
-        if key in new:
-            del new[key]
-            operations[key] = "unset"
-    if not operations:
+        if key in properties or key in changes:
+            changes[key] = ("unset", None)
+    if not changes:
         return None
     if not force and all(
         operation != "unset" and key in properties and (key in _AUTO_KEYS or _geoip_refresh(key))
-        for key, operation in operations.items()
+        for key, (operation, _value) in changes.items()
     ):
         return None
-    return new, operations
+    new = dict(properties)
+    for key, (operation, value) in changes.items():
+        if operation == "unset":
+            new.pop(key, None)
+        else:
+            new[key] = value
+    return new, {key: operation for key, (operation, _value) in changes.items()}
 
 
 def _geoip_refresh(key: str) -> bool:

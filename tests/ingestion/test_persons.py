@@ -154,9 +154,6 @@ def test_set_set_once_and_unset_precedence(team):
     )
     person = person_of(team, "u")
     assert user_properties(person) == {"prop": "value", "keep": 1, "both": "set", "new": "n"}
-    assert person.properties_last_operation["new"] == "set_once"
-    assert person.properties_last_operation["both"] == "set"
-    assert "gone" not in person.properties_last_operation
 
 
 def test_stored_null_counts_as_present_for_set_once(team):

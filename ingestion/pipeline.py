@@ -43,6 +43,20 @@ class BatchResult:
     warnings: list[tuple[str, dict]]
 
 
+def apply_restrictions(payloads: list[dict], restrictions: list[tuple[str, list | None]]) -> list[dict]:
+    """Staff-set ingestion restrictions of the project's token: drop events, or skip their person processing.
+    A restriction without distinct ids applies to every event."""
+    kept = []
+    for payload in payloads:
+        matching = {kind for kind, ids in restrictions if not ids or payload["distinct_id"] in ids}
+        if "drop_event_from_ingestion" in matching:
+            continue
+        if "skip_person_processing" in matching:
+            payload["properties"]["$process_person_profile"] = False
+        kept.append(payload)
+    return kept
+
+
 def month_of(timestamp: dt.datetime) -> dt.datetime:
     return timestamp.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 

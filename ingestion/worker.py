@@ -13,7 +13,7 @@ import time
 from django.db import InterfaceError, OperationalError, connection, transaction
 
 from ingestion import fastjson
-from ingestion.pipeline import BatchResult, MissingPartitions, month_of, process_batch
+from ingestion.pipeline import BatchResult, MissingPartitions, apply_restrictions, month_of, process_batch
 
 logger = logging.getLogger("posthog_api.ingestion")
 
@@ -198,6 +198,14 @@ class Worker:
 
     def _process(self, cursor, team_id: int, project_id: int, payloads: list[dict]) -> BatchResult:
         now = dt.datetime.now(dt.UTC)
+        cursor.execute(
+            "SELECT r.restriction_type, r.distinct_ids FROM projects_eventingestionrestriction r "
+            "JOIN projects_team t ON t.api_token = r.token WHERE t.id = %s",
+            [team_id],
+        )
+        restrictions = cursor.fetchall()
+        if restrictions:
+            payloads = apply_restrictions(payloads, restrictions)
         result = process_batch(
             team_id=team_id, project_id=project_id, payloads=payloads, now=now, known_months=self.known_months
         )

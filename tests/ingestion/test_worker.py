@@ -112,3 +112,15 @@ def test_a_failed_batch_writes_nothing(team):
         assert Worker(poll_interval=0).run_once() == 0
     assert (Event.objects.count(), Person.objects.count()) == (0, 0)
     assert [len(json.loads(row.payload)) for row in QueuedEvent.objects.all()] == [1]
+
+
+def test_staff_ingestion_restrictions_drop_events_or_skip_persons(team):
+    from projects.models import EventIngestionRestriction
+
+    EventIngestionRestriction.objects.create(
+        token=team.api_token, restriction_type="drop_event_from_ingestion", distinct_ids=["spammer"]
+    )
+    EventIngestionRestriction.objects.create(token=team.api_token, restriction_type="skip_person_processing")
+    capture_and_ingest(team, [{"event": "a", "distinct_id": "spammer"}, {"event": "b", "distinct_id": "u"}])
+    assert [(event.event, event.properties) for event in events_of(team)] == [("b", {"$process_person_profile": False})]
+    assert not Person.objects.filter(team=team).exists()

@@ -86,8 +86,11 @@ class PersonBatch:
 
     # --- changes ---
 
+    def _was_personless(self, distinct_id: str) -> bool:
+        return distinct_id in self.personless or distinct_id in self.personless_seen
+
     def _attach(self, distinct_id: str, state: PersonState) -> None:
-        was_personless = distinct_id in self.personless or distinct_id in self.personless_seen
+        was_personless = self._was_personless(distinct_id)
         self.by_distinct_id[distinct_id] = state
         state.distinct_ids.add(distinct_id)
         self.new_distinct_ids[distinct_id] = (state, 1 if was_personless else 0)
@@ -140,7 +143,7 @@ class PersonBatch:
         """`$identify` / `$create_alias` / `$merge_dangerously`: bring `other_id` into the person of `target_id`."""
         target, other = self.get(target_id), self.get(other_id)
         if target is None and other is None:
-            adopted_other = other_id in self.personless and target_id not in self.personless
+            adopted_other = self._was_personless(other_id) and not self._was_personless(target_id)
             state = self._create(other_id if adopted_other else target_id, timestamp=timestamp, identified=True)
             self._attach(target_id, state)
             self._attach(other_id, state)

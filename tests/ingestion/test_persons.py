@@ -234,3 +234,13 @@ def test_persons_of_another_team_are_never_touched(team, other_organization):
     capture_and_ingest(team, [ev("e", "shared-id", **{"$set": {"team": "mine"}})])
     assert user_properties(person_of(team, "shared-id")) == {"team": "mine"}
     assert user_properties(person_of(other, "shared-id")) == {"team": "other"}
+
+
+def test_identify_in_the_same_batch_keeps_the_person_id_of_personless_events(team):
+    capture_and_ingest(
+        team,
+        [ev("$pageview", "anon-7", **{"$process_person_profile": False}), identify("user-7", "anon-7")],
+    )
+    personless_event = next(e for e in events_of(team) if e.event == "$pageview")
+    assert person_of(team, "user-7").uuid == personless_event.person_id
+    assert PersonDistinctId.objects.get(distinct_id="anon-7").version == 1

@@ -89,7 +89,10 @@ def decode_payload(data: bytes | str | None, compression: str):
         data = _gunzip(raw, zlib.MAX_WBITS)
     elif compression == "lz64":
         try:
-            data = lzstring.decompress_from_base64(_as_text(data).strip().replace(" ", "+"))
+            text = _as_text(data).strip().replace(" ", "+")
+            data = lzstring.decompress_from_base64(text, max_length=MAX_BODY_BYTES)
+        except lzstring.LZStringTooLarge:
+            raise BodyTooLarge() from None
         except (lzstring.LZStringError, IndexError) as exc:
             raise DecodeError("invalid_payload", f"Malformed request data: Failed to decompress data. {exc}") from None
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")

@@ -11,12 +11,17 @@ class LZStringError(ValueError):
     pass
 
 
+class LZStringTooLarge(LZStringError):
+    pass
+
+
 def _from_code_units(units: list[int]) -> str:
     raw = b"".join(unit.to_bytes(2, "little") for unit in units)
     return raw.decode("utf-16-le", "surrogatepass")
 
 
-def decompress_from_base64(text: str) -> str:
+def decompress_from_base64(text: str, max_length: int | None = None) -> str:
+    """Raises LZStringError for corrupt input, or when the output passes `max_length` code units."""
     if text == "":
         raise LZStringError("empty input")
     try:
@@ -70,6 +75,8 @@ def decompress_from_base64(text: str) -> str:
         else:
             raise LZStringError("corrupt stream")
         result.extend(entry)
+        if max_length is not None and len(result) > max_length:
+            raise LZStringTooLarge("decompressed data is too large")
         dictionary.append(w + entry[:1])
         enlarge_in -= 1
         w = entry

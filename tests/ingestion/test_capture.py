@@ -330,3 +330,22 @@ def test_errors_carry_cors_headers_too(team):
     response = post("/e/", {"batch": []}, HTTP_ORIGIN="https://app.example")
     assert response.status_code == 401
     assert response["Access-Control-Allow-Origin"] == "https://app.example"
+
+
+def test_deflate_body_from_posthog_python_v1(team):
+    import zlib
+
+    body = zlib.compress(json.dumps({"batch": [PYTHON_EVENT], "created_at": "2026-11-22T13:53:45Z"}).encode())
+    response = post(
+        "/i/v1/analytics/events", body, HTTP_AUTHORIZATION=f"Bearer {team.api_token}", HTTP_CONTENT_ENCODING="deflate"
+    )
+    assert response.status_code == 200
+    assert_queued_python_event(team, sent_at="2026-11-22T13:53:45Z")
+
+
+def test_an_lz64_body_that_decompresses_past_the_limit_is_413(team, monkeypatch):
+    monkeypatch.setattr("ingestion.decoding.MAX_BODY_BYTES", 1000)
+    form = f"data={lzstring.compress_to_base64('x' * 5000)}&compression=lz64"
+    response = post("/e/", form, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert not QueuedEvent.objects.exists()

@@ -74,6 +74,7 @@ class DefinitionBatch:
         self._seen_on_event: dict[str, set[str]] = {}
         self._untyped_event_keys: set[str] = set()
         self._typed: dict[tuple[int, int | None], set[str]] = {}
+        self._lifted_done: dict[bool, set[str]] = {False: set(), True: set()}
 
     def _property(self, name: str, value, kind: int, group_type_index: int | None = None) -> None:
         key = (name, kind, group_type_index)
@@ -108,8 +109,19 @@ class DefinitionBatch:
             if self.properties.get((name, kind, group_type_index)) is not None or not _usable_name(name):
                 done.add(name)
 
-    def add_person_properties(self, values: dict) -> None:
+    def add_person_properties(self, values: dict, automatic: dict | None = None, *, initial: bool = False) -> None:
+        """Person property keys: `values` as they are, plus the lifted `automatic` ones (as `$initial_*` when
+        `initial`). Keys already typed in this batch cost one set difference."""
         self._add_all(values, PropertyDefinition.Type.PERSON)
+        if not automatic:
+            return
+        done = self._typed.setdefault((PropertyDefinition.Type.PERSON, None), set())
+        for key in automatic.keys() - self._lifted_done[initial]:
+            name = f"$initial_{key.lstrip('$')}" if initial else key
+            if name not in done:
+                self._add_all({name: automatic[key]}, PropertyDefinition.Type.PERSON)
+            if name in done:
+                self._lifted_done[initial].add(key)
 
     def add_group_properties(self, group_type_index: int, values: dict) -> None:
         self._add_all(values, PropertyDefinition.Type.GROUP, group_type_index)

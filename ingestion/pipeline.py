@@ -137,8 +137,11 @@ def process_batch(
             person = persons.person_for_event(
                 distinct_id, update, force=name in PERSON_EVENTS, event_uuid=event_uuid, timestamp=timestamp
             )
-            definitions.add_person_properties(update.set)
-            definitions.add_person_properties(update.set_once)
+            if update.set or update.automatic:
+                definitions.add_person_properties(update.set, update.automatic, initial=False)
+                definitions.add_person_properties(update.set_once, update.automatic, initial=True)
+            elif update.set_once:
+                definitions.add_person_properties(update.set_once, {}, initial=True)
         for group_index, group_key in group_updates.get(("props", index), []):
             properties[f"$group_{group_index}"] = group_key
         change = group_updates.get(("change", index))

@@ -127,7 +127,9 @@ class PersonBatch:
         if state is None:
             state = self._create(distinct_id, timestamp=timestamp, identified=False)
             self._attach(distinct_id, state)
-            update = PropertyUpdate({**update.set, "$creator_event_uuid": event_uuid}, update.set_once, update.unset)
+            update = PropertyUpdate(
+                {**update.set, "$creator_event_uuid": event_uuid}, update.set_once, update.unset, update.automatic
+            )
             force = True
         self.update_properties(state, update, force=force)
         return state

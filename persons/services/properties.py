@@ -55,24 +55,38 @@ def unset_keys(value) -> list[str]:
 
 @dataclass
 class PropertyUpdate:
-    """What one event asks of a person's properties."""
+    """What one event asks of a person's properties.
+
+    `automatic` holds the event properties PostHog lifts onto the person: each is a `$set` unless `set` names it,
+    and its `$initial_*` twin a `$set_once` unless `set_once` names that.
+    """
 
     set: dict = field(default_factory=dict)
     set_once: dict = field(default_factory=dict)
     unset: list = field(default_factory=list)
+    automatic: dict = field(default_factory=dict)
 
     @classmethod
     def from_event(cls, properties: dict, *, lift_automatic: bool = True) -> "PropertyUpdate":
-        update = cls(dict(_as_dict(properties.get("$set"))), dict(_as_dict(properties.get("$set_once"))))
-        update.unset = unset_keys(properties.get("$unset"))
+        update = cls(_as_dict(properties.get("$set")), _as_dict(properties.get("$set_once")))
+        if "$unset" in properties:
+            update.unset = unset_keys(properties["$unset"])
         if lift_automatic:
             lifted = _AUTO_SET & properties.keys()
             if lifted and properties.get("$is_server") is True:
                 lifted -= _SERVER_SKIPPED
-            for key in lifted:
-                update.set.setdefault(key, properties[key])
-                update.set_once.setdefault(_INITIAL_KEYS[key], properties[key])
+            update.automatic = {key: properties[key] for key in lifted}
         return update
+
+    def all_set(self) -> dict:
+        return {**self.automatic, **self.set}
+
+    def all_set_once(self) -> dict:
+        return {**{_INITIAL_KEYS[key]: value for key, value in self.automatic.items()}, **self.set_once}
+
+
+def _differs(properties: dict, key: str, value) -> bool:
+    return key not in properties or type(properties[key]) is not type(value) or properties[key] != value
 
 
 def apply_property_update(
@@ -87,8 +101,15 @@ def apply_property_update(
     for key, value in update.set_once.items():
         if key not in properties:
             changes[key] = ("set_once", value)
+    for key, value in update.automatic.items():
+        initial = _INITIAL_KEYS[key]
+        if initial not in properties and initial not in update.set_once:
+            changes[initial] = ("set_once", value)
     for key, value in update.set.items():
-        if key not in properties or type(properties[key]) is not type(value) or properties[key] != value:
+        if _differs(properties, key, value):
+            changes[key] = ("set", value)
+    for key, value in update.automatic.items():
+        if key not in update.set and _differs(properties, key, value):
             changes[key] = ("set", value)
     for key in update.unset:
         if key in properties or key in changes:

@@ -51,7 +51,8 @@ def wait_until(condition, timeout: float = 30.0, step: float = 0.002) -> bool:
 def batch_in_progress() -> bool:
     return bool(
         scalar(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s",
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())",
             [TEAM_LOCK_NAMESPACE],
         )
     )
@@ -118,7 +119,8 @@ def test_a_worker_survives_losing_its_database_connection_mid_batch():
         assert wait_until(batch_in_progress)
         terminated = scalar(
             "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l WHERE l.locktype = 'advisory' "
-            "AND l.granted AND l.classid = %s",
+            "AND l.granted AND l.classid = %s "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [TEAM_LOCK_NAMESPACE],
         )
         assert terminated == 1

@@ -19,6 +19,8 @@ PERSON_EVENTS |= {"$delete_person_property"}
 NO_PERSON_UPDATE_EVENTS = {"$exception", "$$heatmap", "$groupidentify", "$delete_group_property"}
 DROPPED_WHEN_PERSONLESS = {"$identify", "$create_alias", "$merge_dangerously", "$groupidentify"}
 PERSON_PROPERTY_KEYS = ("$set", "$set_once", "$unset")
+# Older events share one partition (ingestion_event_before_2000).
+FIRST_MONTHLY_PARTITION = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 class MissingPartitions(Exception):
@@ -97,7 +99,7 @@ def process_batch(
         if other_id:
             distinct_ids.add(other_id)
         prepared.append((payload, timestamp, process_person, other_id))
-    missing = {month_of(item[1]) for item in prepared} - known_months
+    missing = {month_of(item[1]) for item in prepared if item[1] >= FIRST_MONTHLY_PARTITION} - known_months
     if missing:
         raise MissingPartitions(missing)
 

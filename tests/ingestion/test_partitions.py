@@ -27,3 +27,10 @@ def test_ensure_partition_creates_a_missing_month_once(db):
         )
         assert cursor.fetchone()[0] == ("FOR VALUES FROM ('2001-02-01 00:00:00+00') TO ('2001-03-01 00:00:00+00')")
     assert "ingestion_event_p200102" in partitions()
+
+
+def test_events_before_2000_share_one_partition(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ingestion_ensure_event_partition('1970-01-01T00:00:00Z')")
+        assert cursor.fetchone()[0] == "ingestion_event_before_2000"
+    assert not any(name.startswith("ingestion_event_p19") for name in partitions())

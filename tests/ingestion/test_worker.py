@@ -3,6 +3,7 @@ import json
 from unittest import mock
 
 import pytest
+from django.db import connection
 
 from ingestion.models import Event, IngestionWarning, QueuedEvent
 from ingestion.worker import Worker
@@ -76,8 +77,18 @@ def test_ignore_sent_at_keeps_the_client_timestamp(team):
 
 
 def test_partitions_for_old_months_are_created_on_demand(team):
-    capture_and_ingest(team, [{"event": "old", "distinct_id": "u", "timestamp": "1999-03-04T05:06:07Z"}])
-    assert events_of(team)[0].timestamp == dt.datetime(1999, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+    events = [
+        {"event": "old", "distinct_id": "u", "timestamp": "2003-03-04T05:06:07Z"},
+        {"event": "ancient", "distinct_id": "u", "timestamp": "1901-01-01T00:00:00Z"},
+    ]
+    capture_and_ingest(team, events)
+    assert [event.timestamp for event in events_of(team)] == [
+        dt.datetime(1901, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2003, 3, 4, 5, 6, 7, tzinfo=dt.UTC),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('ingestion_event_p200303') IS NOT NULL")
+        assert cursor.fetchone()[0]
 
 
 def test_an_event_that_cannot_be_processed_is_set_aside_and_the_rest_goes_on(team):

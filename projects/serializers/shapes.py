@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from projects.choices import CURRENCY_CODES, TIMEZONES
+from projects.constants import TEAM_CONFIG_FIELDS
 from projects.models import Team
 from projects.serializers.configs import TeamWorkflowsConfigSerializer
 from projects.serializers.settings import READ_ONLY_TEAM_FIELDS, TeamSettingsSerializer
@@ -19,6 +20,15 @@ COMPUTED_FIELDS = [
     "user_access_level",
 ]
 TRIGGER_MATCH_TYPES = ("all", "any")
+
+# Settings the environment shape leaves out of its run of settings: `access_control` stands among the identity
+# fields (as in seed 003) and the other three are project-only.
+SETTINGS_NOT_IN_TEAM_RUN = {
+    "access_control",
+    "session_recording_trigger_groups",
+    "workflows_config",
+    "proactive_tasks_enabled",
+}
 
 # Seed 003's field order.
 TEAM_FIELDS = [
@@ -37,70 +47,7 @@ TEAM_FIELDS = [
     "default_modifiers",
     "person_on_events_querying_enabled",
     "user_access_level",
-    "app_urls",
-    "slack_incoming_webhook",
-    "anonymize_ips",
-    "completed_snippet_onboarding",
-    "test_account_filters",
-    "test_account_filters_default_checked",
-    "path_cleaning_filters",
-    "is_demo",
-    "timezone",
-    "data_attributes",
-    "person_display_name_properties",
-    "correlation_config",
-    "autocapture_opt_out",
-    "autocapture_exceptions_opt_in",
-    "autocapture_web_vitals_opt_in",
-    "autocapture_web_vitals_allowed_metrics",
-    "autocapture_exceptions_errors_to_ignore",
-    "capture_console_log_opt_in",
-    "logs_settings",
-    "capture_performance_opt_in",
-    "session_recording_opt_in",
-    "session_recording_sample_rate",
-    "session_recording_minimum_duration_milliseconds",
-    "session_recording_linked_flag",
-    "session_recording_network_payload_capture_config",
-    "session_recording_masking_config",
-    "session_recording_url_trigger_config",
-    "session_recording_url_blocklist_config",
-    "session_recording_event_trigger_config",
-    "session_recording_trigger_match_type_config",
-    "session_recording_retention_period",
-    "session_replay_config",
-    "survey_config",
-    "week_start_day",
-    "primary_dashboard",
-    "live_events_columns",
-    "recording_domains",
-    "cookieless_server_hash_mode",
-    "human_friendly_comparison_periods",
-    "inject_web_apps",
-    "extra_settings",
-    "modifiers",
-    "has_completed_onboarding_for",
-    "surveys_opt_in",
-    "heatmaps_opt_in",
-    "flags_persistence_default",
-    "feature_flag_confirmation_enabled",
-    "feature_flag_confirmation_message",
-    "default_evaluation_contexts_enabled",
-    "require_evaluation_contexts",
-    "capture_dead_clicks",
-    "default_data_theme",
-    "revenue_analytics_config",
-    "marketing_analytics_config",
-    "customer_analytics_config",
-    "onboarding_tasks",
-    "base_currency",
-    "web_analytics_pre_aggregated_tables_enabled",
-    "experiment_recalculation_time",
-    "default_experiment_confidence_level",
-    "receive_org_level_activity_logs",
-    "business_model",
-    "conversations_enabled",
-    "conversations_settings",
+    *(field for field in TEAM_CONFIG_FIELDS if field not in SETTINGS_NOT_IN_TEAM_RUN),
     "effective_membership_level",
     "has_group_types",
     "group_types",
@@ -109,7 +56,8 @@ TEAM_FIELDS = [
     "managed_viewsets",
 ]
 
-# Seed 000's field order.
+# Seed 000's field order: the settings are interleaved with the project's own fields and ordered differently from
+# seed 003, so they are spelled out.
 PROJECT_FIELDS = [
     "id",
     "organization",

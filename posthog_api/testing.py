@@ -13,7 +13,9 @@ _sequence = itertools.count(1)
 
 
 def make_user(email: str | None = None, **fields) -> User:
-    return User.objects.create_user(email=email or f"user{next(_sequence)}@example.com", password="pw-Secret-123", **fields)
+    return User.objects.create_user(
+        email=email or f"user{next(_sequence)}@example.com", password="pw-Secret-123", **fields
+    )
 
 
 def make_organization(owner: User, name: str | None = None) -> Organization:

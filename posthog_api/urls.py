@@ -37,6 +37,8 @@ urlpatterns = [
     path("_health", views.health),
     path("_ready", views.ready),
     path("admin/", admin.site.urls),
+    # PostHog SDK capture endpoints live at the site root (/batch/, /e/, /i/v0/e/, /flags/, ...).
+    path("", include("ingestion.urls")),
 ]
 
 handler404 = "posthog_api.views.api_not_found"

@@ -2,9 +2,9 @@
 
 from rest_framework import serializers
 
-from projects.choices import CURRENCY_CODES, TIMEZONES
+from posthog_api.serializers import TeamBasicSerializer
+from projects.choices import CURRENCY_CODES
 from projects.constants import TEAM_CONFIG_FIELDS
-from projects.models import Team
 from projects.serializers.configs import TeamWorkflowsConfigSerializer
 from projects.serializers.settings import READ_ONLY_TEAM_FIELDS, TeamSettingsSerializer
 
@@ -189,28 +189,8 @@ class ProjectBackwardCompatSerializer(TeamSettingsSerializer):
         read_only_fields = [*READ_ONLY_TEAM_FIELDS, *COMPUTED_FIELDS, "available_setup_task_ids"]
 
 
-class ProjectBackwardCompatBasicSerializer(serializers.ModelSerializer):
+class ProjectBackwardCompatBasicSerializer(TeamBasicSerializer):
     """A project in a list: everything but `id`, `organization` and `name` comes from its passthrough environment."""
 
-    organization = serializers.UUIDField(source="organization_id", read_only=True)
     project_id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(source="project.name", read_only=True)
-    timezone = serializers.ChoiceField(choices=TIMEZONES, read_only=True)
-
-    class Meta:
-        model = Team
-        fields = [
-            "id",
-            "uuid",
-            "organization",
-            "project_id",
-            "api_token",
-            "name",
-            "completed_snippet_onboarding",
-            "has_completed_onboarding_for",
-            "ingested_event",
-            "is_demo",
-            "timezone",
-            "access_control",
-        ]
-        read_only_fields = fields

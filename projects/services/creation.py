@@ -3,9 +3,9 @@
 from django.db import transaction
 from django.db.models.functions import Lower, Trim
 
-from activity.services import activity_log_record
 from projects.constants import GENERIC_EMAIL_DOMAINS, LOCALHOST_FILTER
 from projects.models import DEFAULT_PROJECT_NAME, Project, Team, next_team_id
+from projects.services.activity_log import log_project_activity, log_team_activity
 
 # This server is self-hosted: recordings are kept as long as PostHog's longest plan allows.
 SELF_HOSTED_RETENTION_PERIOD = Team.RetentionPeriod.YEARS_5
@@ -66,9 +66,8 @@ def project_create_by_user(*, organization, user, **fields) -> tuple[Project, Te
     """The API's create: the project, the caller switched to it, and a "created" entry for each of the two rows."""
     project, team = project_create(organization=organization, created_by=user, **fields)
     user_switch_team(user=user, team=team)
-    common = {"user": user, "team_id": project.id, "organization_id": organization.id, "name": project.name}
-    activity_log_record(scope="Project", activity="created", item_id=project.id, **common)
-    activity_log_record(scope="Team", activity="created", item_id=team.id, **common)
+    log_project_activity(project=project, activity="created", user=user)
+    log_team_activity(team=team, activity="created", user=user)
     return project, team
 
 
@@ -83,15 +82,7 @@ def environment_create(*, project: Project, user, name: str | None = None, **fie
         **{**team_defaults(organization=organization, created_by=user), **fields},
     )
     user_switch_team(user=user, team=team)
-    activity_log_record(
-        scope="Team",
-        activity="created",
-        item_id=team.id,
-        user=user,
-        team_id=team.id,
-        organization_id=organization.id,
-        name=team.name,
-    )
+    log_team_activity(team=team, activity="created", user=user)
     return team
 
 

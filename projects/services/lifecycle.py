@@ -4,8 +4,9 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from rest_framework.exceptions import ValidationError
 
-from activity.services import activity_log_record, change
+from activity.services import change
 from projects.models import Project, Team
+from projects.services.activity_log import log_project_activity, log_team_activity
 
 PRIMARY_ENVIRONMENT_DELETE_MESSAGE = (
     "The project's primary environment cannot be deleted on its own. Delete the project instead."
@@ -27,8 +28,8 @@ def project_delete(*, project: Project, user) -> None:
         raise ValidationError("This project is already being deleted.")
     teams = list(Team.objects.filter(project=project).order_by("id"))
     for team in teams:
-        _log_deleted(scope="Team", item_id=team.id, name=team.name, team_id=team.id, project=project, user=user)
-    _log_deleted(scope="Project", item_id=project.id, name=project.name, team_id=project.id, project=project, user=user)
+        log_team_activity(team=team, activity="deleted", user=user)
+    log_project_activity(project=project, activity="deleted", user=user)
     delete_unlinked_team_rows([team.id for team in teams])
     Team.objects.filter(project=project).delete()
     project.delete()
@@ -38,7 +39,7 @@ def project_delete(*, project: Project, user) -> None:
 def environment_delete(*, team: Team, user) -> None:
     if team.is_passthrough:
         raise ValidationError(PRIMARY_ENVIRONMENT_DELETE_MESSAGE)
-    _log_deleted(scope="Team", item_id=team.id, name=team.name, team_id=team.id, project=team.project, user=user)
+    log_team_activity(team=team, activity="deleted", user=user)
     delete_unlinked_team_rows([team.id])
     team.delete()
 
@@ -48,18 +49,6 @@ def delete_unlinked_team_rows(team_ids: list[int]) -> None:
     for relation in Team._meta.get_fields(include_hidden=True):
         if relation.one_to_many and relation.auto_created and relation.on_delete is models.DO_NOTHING:
             relation.related_model._base_manager.filter(**{f"{relation.field.name}_id__in": team_ids}).delete()
-
-
-def _log_deleted(*, scope: str, item_id, name: str, team_id: int, project: Project, user) -> None:
-    activity_log_record(
-        scope=scope,
-        activity="deleted",
-        item_id=item_id,
-        name=name,
-        user=user,
-        team_id=team_id,
-        organization_id=project.organization_id,
-    )
 
 
 @transaction.atomic
@@ -75,14 +64,11 @@ def project_change_organization(*, project: Project, organization, user) -> Proj
     affected.exclude(organization_memberships__organization=organization).update(
         current_team=None, current_organization=None
     )
-    activity_log_record(
-        scope="Project",
+    log_project_activity(
+        project=project,
         activity="updated",
-        item_id=project.id,
-        name="moved to another organization",
         user=user,
-        team_id=project.id,
-        organization_id=organization.id,
+        name="moved to another organization",
         changes=[change("Project", "organization_id", str(old_organization_id), str(organization.id))],
     )
     return project

@@ -4,7 +4,8 @@ from django.db import transaction
 
 from activity.services import change
 from projects.models import Team, generate_project_token, generate_secret_token
-from projects.services.updates import log_token_change, masked
+from projects.services.activity_log import log_team_activity
+from projects.services.updates import masked
 
 
 @transaction.atomic
@@ -13,7 +14,9 @@ def team_reset_token(*, team: Team, user) -> Team:
     old = team.api_token
     team.api_token = generate_project_token()
     team.save(update_fields=["api_token", "updated_at"])
-    log_token_change(team=team, user=user, changes=[change("Team", "api_token", old, team.api_token)])
+    log_team_activity(
+        team=team, activity="updated", user=user, changes=[change("Team", "api_token", old, team.api_token)]
+    )
     return team
 
 
@@ -34,7 +37,7 @@ def team_rotate_secret_token(*, team: Team, user) -> Team:
             {"secret_api_token": masked(team.secret_api_token), "secret_api_token_backup": masked(old)},
             action="changed",
         )
-    log_token_change(team=team, user=user, changes=[item])
+    log_team_activity(team=team, activity="updated", user=user, changes=[item])
     return team
 
 
@@ -46,7 +49,9 @@ def team_delete_secret_token_backup(*, team: Team, user) -> Team:
         return team
     team.secret_api_token_backup = None
     team.save(update_fields=["secret_api_token_backup", "updated_at"])
-    log_token_change(team=team, user=user, changes=[change("Team", "secret_api_token_backup", masked(old), None)])
+    log_team_activity(
+        team=team, activity="updated", user=user, changes=[change("Team", "secret_api_token_backup", masked(old), None)]
+    )
     return team
 
 
@@ -59,5 +64,5 @@ def team_generate_conversations_token(*, team: Team, user) -> Team:
     team.save(update_fields=["conversations_settings", "updated_at"])
     field = "conversations_settings.widget_public_token"
     item = change("Team", field, masked(old), masked(settings["widget_public_token"]))
-    log_token_change(team=team, user=user, changes=[item])
+    log_team_activity(team=team, activity="updated", user=user, changes=[item])
     return team

@@ -7,6 +7,7 @@ from django.db import transaction
 from activity.services import activity_log_record, change, model_snapshot
 from posthog_api.models import mask_key_value
 from projects.models import Project, Team
+from projects.services.activity_log import log_project_activity, log_team_activity
 
 # Written as a whole when sent, but merged key by key onto what is stored; null clears them.
 SHALLOW_MERGED_FIELDS = ("survey_config", "modifiers", "conversations_settings")
@@ -87,53 +88,30 @@ def team_update(*, team: Team, data: dict, user, project_data: dict | None = Non
 
 def _log_update(*, team: Team, before: dict, user) -> None:
     after = model_snapshot(team)
-    common = {"user": user, "team_id": team.id, "organization_id": team.organization_id}
-    activity_log_record(
-        scope="Team",
-        activity="updated",
-        item_id=team.id,
-        name=team.name,
-        before=before,
-        after=after,
-        exclude=TEAM_ACTIVITY_EXCLUDED,
-        **common,
+    log_team_activity(
+        team=team, activity="updated", user=user, before=before, after=after, exclude=TEAM_ACTIVITY_EXCLUDED
     )
     if before["survey_config"] != after["survey_config"]:
         activity_log_record(
             scope="Survey",
             activity="updated",
             item_id="#" if team.is_passthrough else "",
+            user=user,
+            team_id=team.id,
+            organization_id=team.organization_id,
             name="global survey appearance",
             changes=[change("Survey", "survey_config", before["survey_config"], after["survey_config"])],
-            **common,
         )
 
 
 def _log_project_update(*, project: Project, before: dict, user) -> None:
-    activity_log_record(
-        scope="Project",
+    log_project_activity(
+        project=project,
         activity="updated",
-        item_id=project.id,
         user=user,
-        team_id=project.id,
-        organization_id=project.organization_id,
-        name=project.name,
         before=before,
         after=model_snapshot(project),
         exclude=("organization", "is_pending_deletion"),
-    )
-
-
-def log_token_change(*, team: Team, user, changes: list[dict]) -> None:
-    activity_log_record(
-        scope="Team",
-        activity="updated",
-        item_id=team.id,
-        user=user,
-        team_id=team.id,
-        organization_id=team.organization_id,
-        name=team.name,
-        changes=changes,
     )
 
 

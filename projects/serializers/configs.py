@@ -9,21 +9,30 @@ from rest_framework import serializers
 from projects.choices import CURRENCY_CODES
 
 
-class TeamRevenueAnalyticsConfigSerializer(serializers.Serializer):
-    base_currency = serializers.ChoiceField(choices=CURRENCY_CODES, required=False)
-    events = serializers.JSONField(required=False)
-    goals = serializers.JSONField(required=False)
-    filter_test_accounts = serializers.BooleanField(required=False)
+class JSONOfTypeField(serializers.JSONField):
+    """Any JSON value of one type (`list` or `dict`); another type is refused with `message`."""
 
-    def validate_events(self, value):
-        if not isinstance(value, list):
-            raise serializers.ValidationError("Must provide a list of revenue events.")
+    def __init__(self, kind: type, message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.kind, self.message = kind, message
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, self.kind):
+            raise serializers.ValidationError(self.message)
         return value
 
 
+class TeamRevenueAnalyticsConfigSerializer(serializers.Serializer):
+    base_currency = serializers.ChoiceField(choices=CURRENCY_CODES, required=False)
+    events = JSONOfTypeField(list, "Must provide a list of revenue events.", required=False)
+    goals = serializers.JSONField(required=False)
+    filter_test_accounts = serializers.BooleanField(required=False)
+
+
 class TeamMarketingAnalyticsConfigSerializer(serializers.Serializer):
-    sources_map = serializers.JSONField(required=False)
-    conversion_goals = serializers.JSONField(required=False)
+    sources_map = JSONOfTypeField(dict, "Must provide an object of sources.", required=False)
+    conversion_goals = JSONOfTypeField(list, "Must provide a list of conversion goals.", required=False)
     attribution_window_days = serializers.IntegerField(required=False, min_value=1, max_value=90)
     attribution_mode = serializers.ChoiceField(
         choices=[("first_touch", "First Touch"), ("last_touch", "Last Touch")], required=False
@@ -31,16 +40,6 @@ class TeamMarketingAnalyticsConfigSerializer(serializers.Serializer):
     campaign_name_mappings = serializers.JSONField(required=False)
     custom_source_mappings = serializers.JSONField(required=False)
     campaign_field_preferences = serializers.JSONField(required=False)
-
-    def validate_sources_map(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Must provide an object of sources.")
-        return value
-
-    def validate_conversion_goals(self, value):
-        if not isinstance(value, list):
-            raise serializers.ValidationError("Must provide a list of conversion goals.")
-        return value
 
 
 class TeamCustomerAnalyticsConfigSerializer(serializers.Serializer):

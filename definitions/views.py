@@ -21,55 +21,35 @@ TYPE_PARAMETER = OpenApiParameter(
     description="What property definitions to return\n\n* `event` - event\n* `person` - person\n* `group` - group\n"
     "* `session` - session",
 )
+TEXT = {"type": "string", "minLength": 1}
+FLAG = {"type": "boolean", "default": False}
+OPTIONAL_FLAG = {"type": "boolean", "nullable": True}
 LIST_PARAMETERS = [
-    OpenApiParameter(
-        "event_names",
-        {"type": "string", "minLength": 1},
-        description="If sent, response value will have `is_seen_on_filtered_events` populated. JSON-encoded",
+    *(
+        OpenApiParameter(name, schema, description=description)
+        for name, schema, description in [
+            (
+                "event_names",
+                TEXT,
+                "If sent, response value will have `is_seen_on_filtered_events` populated. JSON-encoded",
+            ),
+            ("exclude_core_properties", FLAG, "Whether to exclude core properties"),
+            ("exclude_hidden", FLAG, "Whether to exclude properties marked as hidden"),
+            ("excluded_properties", TEXT, "JSON-encoded list of excluded properties"),
+            ("filter_by_event_names", OPTIONAL_FLAG, "Whether to return only properties for events in `event_names`"),
+            (
+                "group_type_index",
+                OpenApiTypes.INT,
+                "What group type is the property for. Only should be set if `type=group`",
+            ),
+            ("is_feature_flag", OPTIONAL_FLAG, "Whether to return only (or excluding) feature flag properties"),
+            ("is_numerical", OPTIONAL_FLAG, "Whether to return only (or excluding) numerical property definitions"),
+            ("properties", TEXT, "Comma-separated list of properties to filter"),
+            ("search", str, "Searches properties by name"),
+            ("verified", {"type": "boolean"}, "Whether to return only verified properties"),
+        ]
     ),
-    OpenApiParameter(
-        "exclude_core_properties",
-        {"type": "boolean", "default": False},
-        description="Whether to exclude core properties",
-    ),
-    OpenApiParameter(
-        "exclude_hidden",
-        {"type": "boolean", "default": False},
-        description="Whether to exclude properties marked as hidden",
-    ),
-    OpenApiParameter(
-        "excluded_properties",
-        {"type": "string", "minLength": 1},
-        description="JSON-encoded list of excluded properties",
-    ),
-    OpenApiParameter(
-        "filter_by_event_names",
-        {"type": "boolean", "nullable": True},
-        description="Whether to return only properties for events in `event_names`",
-    ),
-    OpenApiParameter(
-        "group_type_index",
-        OpenApiTypes.INT,
-        description="What group type is the property for. Only should be set if `type=group`",
-    ),
-    OpenApiParameter(
-        "is_feature_flag",
-        {"type": "boolean", "nullable": True},
-        description="Whether to return only (or excluding) feature flag properties",
-    ),
-    OpenApiParameter(
-        "is_numerical",
-        {"type": "boolean", "nullable": True},
-        description="Whether to return only (or excluding) numerical property definitions",
-    ),
-    OpenApiParameter(
-        "properties",
-        {"type": "string", "minLength": 1},
-        description="Comma-separated list of properties to filter",
-    ),
-    OpenApiParameter("search", str, description="Searches properties by name"),
     TYPE_PARAMETER,
-    OpenApiParameter("verified", {"type": "boolean"}, description="Whether to return only verified properties"),
 ]
 
 

@@ -24,30 +24,24 @@ TYPE_PARAMETER = OpenApiParameter(
 TEXT = {"type": "string", "minLength": 1}
 FLAG = {"type": "boolean", "default": False}
 OPTIONAL_FLAG = {"type": "boolean", "nullable": True}
+# PostHog's schemas of the list's filters; each description is the filter's label.
+FILTER_SCHEMAS = {
+    "event_names": TEXT,
+    "exclude_core_properties": FLAG,
+    "exclude_hidden": FLAG,
+    "excluded_properties": TEXT,
+    "filter_by_event_names": OPTIONAL_FLAG,
+    "group_type_index": OpenApiTypes.INT,
+    "is_feature_flag": OPTIONAL_FLAG,
+    "is_numerical": OPTIONAL_FLAG,
+    "properties": TEXT,
+    "search": str,
+    "verified": {"type": "boolean"},
+}
 LIST_PARAMETERS = [
     *(
-        OpenApiParameter(name, schema, description=description)
-        for name, schema, description in [
-            (
-                "event_names",
-                TEXT,
-                "If sent, response value will have `is_seen_on_filtered_events` populated. JSON-encoded",
-            ),
-            ("exclude_core_properties", FLAG, "Whether to exclude core properties"),
-            ("exclude_hidden", FLAG, "Whether to exclude properties marked as hidden"),
-            ("excluded_properties", TEXT, "JSON-encoded list of excluded properties"),
-            ("filter_by_event_names", OPTIONAL_FLAG, "Whether to return only properties for events in `event_names`"),
-            (
-                "group_type_index",
-                OpenApiTypes.INT,
-                "What group type is the property for. Only should be set if `type=group`",
-            ),
-            ("is_feature_flag", OPTIONAL_FLAG, "Whether to return only (or excluding) feature flag properties"),
-            ("is_numerical", OPTIONAL_FLAG, "Whether to return only (or excluding) numerical property definitions"),
-            ("properties", TEXT, "Comma-separated list of properties to filter"),
-            ("search", str, "Searches properties by name"),
-            ("verified", {"type": "boolean"}, "Whether to return only verified properties"),
-        ]
+        OpenApiParameter(name, schema, description=PropertyDefinitionFilterSet.base_filters[name].label)
+        for name, schema in FILTER_SCHEMAS.items()
     ),
     TYPE_PARAMETER,
 ]

@@ -7,7 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from activity.services import activity_log_record, model_snapshot
+from activity.mixins import ActivityLogMixin
+from activity.services import model_snapshot
 from definitions.filters import PropertyDefinitionFilterSet
 from definitions.models import EventProperty, PropertyDefinition
 from definitions.serializers import PropertyDefinitionSerializer
@@ -49,6 +50,7 @@ LIST_PARAMETERS = [
 
 class PropertyDefinitionViewSet(
     TenantScopedViewSet,
+    ActivityLogMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -58,6 +60,7 @@ class PropertyDefinitionViewSet(
     """Property definitions of a project, as ingestion detected them; only the taxonomy fields are editable."""
 
     scope_object = "property_definition"
+    activity_scope = "PropertyDefinition"
     serializer_class = PropertyDefinitionSerializer
     filterset_class = PropertyDefinitionFilterSet
     queryset = PropertyDefinition.objects.select_related("updated_by", "verified_by")
@@ -66,20 +69,6 @@ class PropertyDefinitionViewSet(
         if self.action == "list":
             return queryset
         return queryset.annotate(is_seen_on_filtered_events=Value(None, output_field=BooleanField(null=True)))
-
-    def _log(self, activity: str, definition: PropertyDefinition, changes=None, before=None, after=None) -> None:
-        user = self.request.user if getattr(self.request.user, "pk", None) else None
-        activity_log_record(
-            scope="PropertyDefinition",
-            activity=activity,
-            item_id=definition.pk,
-            user=user,
-            team_id=self.team.pk,
-            name=definition.name,
-            changes=changes,
-            before=before,
-            after=after,
-        )
 
     @extend_schema(parameters=LIST_PARAMETERS)
     def list(self, request, *args, **kwargs):
@@ -90,14 +79,15 @@ class PropertyDefinitionViewSet(
         fields = ["description", "tags", "property_type", "is_numerical", "verified", "hidden"]
         before = model_snapshot(serializer.instance, fields)
         definition = serializer.save()
-        self._log("changed", definition, before=before, after=model_snapshot(definition, fields))
+        after = model_snapshot(definition, fields)
+        self.log_activity("changed", definition, name=definition.name, before=before, after=after)
 
     @transaction.atomic
     def perform_destroy(self, definition: PropertyDefinition) -> None:
         definition_id = definition.pk
         definition.delete()
         definition.pk = definition_id
-        self._log("deleted", definition)
+        self.log_activity("deleted", definition, name=definition.name)
 
     @extend_schema(
         parameters=[

@@ -5,8 +5,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from activity.mixins import ActivityLogMixin
 from activity.selectors import activity_for, activity_page
-from activity.services import activity_log_record, change
+from activity.services import change
 from groups import selectors
 from groups.filters import GroupFilterSet
 from groups.models import Group, GroupTypeMapping
@@ -33,10 +34,13 @@ ACTOR_ID = OpenApiParameter("id", str, required=True, description="Specify the i
 UNSET_MESSAGE = "This field is required and must be a string (the property name to delete)."
 
 
-class GroupViewSet(TenantScopedViewSet, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class GroupViewSet(
+    TenantScopedViewSet, ActivityLogMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Groups of an environment, by group type index and key; writes apply synchronously."""
 
     scope_object = "group"
+    activity_scope = "Group"
     environment_scoped = True
     serializer_class = GroupSerializer
     filterset_class = GroupFilterSet
@@ -59,18 +63,6 @@ class GroupViewSet(TenantScopedViewSet, mixins.ListModelMixin, mixins.CreateMode
         if group is None:
             raise NotFound()
         return group
-
-    def _log(self, activity: str, group: Group, changes: list | None = None) -> None:
-        user = self.request.user if getattr(self.request.user, "pk", None) else None
-        activity_log_record(
-            scope="Group",
-            activity=activity,
-            item_id=group.pk,
-            user=user,
-            team_id=self.team.pk,
-            name=group.group_key,
-            changes=changes,
-        )
 
     @extend_schema(
         description=(
@@ -96,7 +88,7 @@ class GroupViewSet(TenantScopedViewSet, mixins.ListModelMixin, mixins.CreateMode
             properties=body.get("group_properties"),
         )
         changes = [change("Group", key, None, value) for key, value in group.group_properties.items()]
-        self._log("create_group", group, changes)
+        self.log_activity("create_group", group, name=group.group_key, changes=changes)
         return Response(GroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[GROUP_KEY_TO_FIND, GROUP_TYPE_TO_FIND], responses={200: None})
@@ -142,10 +134,11 @@ class GroupViewSet(TenantScopedViewSet, mixins.ListModelMixin, mixins.CreateMode
         key, before = body["key"], group.group_properties.get(body["key"])
         is_new = key not in group.group_properties
         group = services.group_update_property(team=self.team, group=group, key=key, value=body["value"])
-        self._log(
+        self.log_activity(
             "create_property" if is_new else "update_property",
             group,
-            [change("Group", key, before, body["value"], action="created" if is_new else "changed")],
+            name=group.group_key,
+            changes=[change("Group", key, before, body["value"], action="created" if is_new else "changed")],
         )
         return Response(GroupSerializer(group).data)
 
@@ -159,7 +152,8 @@ class GroupViewSet(TenantScopedViewSet, mixins.ListModelMixin, mixins.CreateMode
             raise ValidationError({"$unset": [UNSET_MESSAGE]})
         before = group.group_properties.get(key)
         group = services.group_delete_property(team=self.team, group=group, key=key)
-        self._log("update_property", group, [change("Group", key, before, None, action="deleted")])
+        changes = [change("Group", key, before, None, action="deleted")]
+        self.log_activity("update_property", group, name=group.group_key, changes=changes)
         return Response(GroupSerializer(group).data)
 
     @extend_schema(parameters=[GROUP_TYPE_TO_FIND, ACTOR_ID], responses={200: None})

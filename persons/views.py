@@ -13,8 +13,9 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from activity.mixins import ActivityLogMixin
 from activity.selectors import activity_for, activity_page
-from activity.services import activity_log_record, change
+from activity.services import change
 from persons import selectors
 from persons.filters import PersonFilterSet
 from persons.models import Person, PersonDistinctId
@@ -76,10 +77,11 @@ def flag(request, name: str) -> bool:
 
 
 @extend_schema(description=READ_ONLY_NOTE)
-class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
+class PersonViewSet(TenantScopedViewSet, ActivityLogMixin, viewsets.ModelViewSet):
     """Persons of an environment. Writes are synchronous (`$set` / `$unset` semantics), unlike PostHog's queue."""
 
     scope_object = "person"
+    activity_scope = "Person"
     environment_scoped = True
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet
@@ -167,20 +169,8 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         person = self.get_object()
         name = self._name(person)
         services.person_delete(person=person, delete_events=flag(request, "delete_events"))
-        self._log("deleted", person, name=name)
+        self.log_activity("deleted", person, name=name)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def _log(self, activity: str, person: Person, *, name: str, changes: list | None = None) -> None:
-        user = self.request.user if getattr(self.request.user, "pk", None) else None
-        activity_log_record(
-            scope="Person",
-            activity=activity,
-            item_id=person.pk,
-            user=user,
-            team_id=self.team.pk,
-            name=name,
-            changes=changes,
-        )
 
     def _name(self, person: Person) -> str:
         return self.get_serializer(person).data["name"]
@@ -188,7 +178,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     def _log_properties_change(self, person: Person, before: dict) -> None:
         if before != person.properties:
             changes = [change("Person", "properties", before, person.properties, action="changed")]
-            self._log("updated", person, name=self._name(person), changes=changes)
+            self.log_activity("updated", person, name=self._name(person), changes=changes)
 
     @extend_schema(
         parameters=[
@@ -228,7 +218,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         before = dict(person.properties)
         person = services.person_delete_property(team=self.team, person=person, key=key)
         changes = [change("Person", "properties", before, person.properties, action="changed")]
-        self._log("delete_property", person, name=self._name(person), changes=changes)
+        self.log_activity("delete_property", person, name=self._name(person), changes=changes)
         return Response({"success": True})
 
     @extend_schema(responses={200: None})
@@ -244,7 +234,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         name = self._name(person)
         distinct_ids = services.person_split(person=person, main_distinct_id=main)
         changes = [change("Person", None, None, {"distinct_ids": distinct_ids}, action="split")]
-        self._log("split_person", person, name=name, changes=changes)
+        self.log_activity("split_person", person, name=name, changes=changes)
         return Response({"success": True})
 
     @extend_schema(responses={202: None})
@@ -305,7 +295,7 @@ class PersonViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
             delete_events=body.validated_data["delete_events"],
         )
         for person in deleted:
-            self._log("deleted", person, name=str(person.uuid))
+            self.log_activity("deleted", person, name=str(person.uuid))
         return Response(status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={202: None})

@@ -2,14 +2,14 @@ import datetime as dt
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, OuterRef
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models import OuterRef
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from groups.models import MAX_GROUP_TYPES_PER_PROJECT, Group
 from ingestion.models import Event
 from persons.models import Person, PersonDistinctId
-from persons.selectors import property_value_text
+from persons.selectors import top_property_values
 from persons.serializers import DEFAULT_DISPLAY_NAME_PROPERTIES, display_name, sorted_distinct_ids
 from posthog_api.parsing import uuid_or_none
 
@@ -40,21 +40,7 @@ def group_property_keys(*, team_id: int) -> dict[str, list[dict]]:
 def group_property_values(*, team_id: int, group_type_index: int, key: str, value: str = "") -> list[dict]:
     """The most frequent values of `key` among groups of one type, optionally only those containing `value`."""
     groups = Group.objects.filter(team_id=team_id, group_type_index=group_type_index, group_properties__has_key=key)
-    if value:
-        groups = groups.alias(_text=KeyTextTransform(key, "group_properties")).filter(_text__icontains=value)
-    rows = (
-        groups.annotate(_value=KeyTransform(key, "group_properties"))
-        .values("_value")
-        .annotate(count=Count("id"))
-        .order_by("-count")[: PROPERTY_VALUES_LIMIT * 2]
-    )
-    counts: dict[str, int] = {}
-    for row in rows:
-        if row["_value"] is not None:
-            name = property_value_text(row["_value"])
-            counts[name] = counts.get(name, 0) + row["count"]
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:PROPERTY_VALUES_LIMIT]
-    return [{"name": name, "count": count} for name, count in ordered]
+    return top_property_values(groups, field="group_properties", key=key, value=value, limit=PROPERTY_VALUES_LIMIT)
 
 
 def group_actor(group: Group) -> dict:

@@ -25,13 +25,19 @@ def property_value_text(value) -> str:
 def person_property_values(*, team_id: int, key: str, value: str | None = None) -> list[dict]:
     """The most frequent values of person property `key`, optionally only those containing `value`."""
     persons = Person.objects.filter(team_id=team_id, properties__has_key=key)
+    return top_property_values(persons, field="properties", key=key, value=value, limit=PROPERTY_VALUES_LIMIT)
+
+
+def top_property_values(queryset, *, field: str, key: str, value: str | None, limit: int) -> list[dict]:
+    """The `limit` most frequent values of `key` in the JSON column `field` of `queryset` (rows that have `key`), as
+    PostHog shows them; with `value`, only those containing it."""
     if value:
-        persons = persons.alias(_text=KeyTextTransform(key, "properties")).filter(_text__icontains=value)
+        queryset = queryset.alias(_text=KeyTextTransform(key, field)).filter(_text__icontains=value)
     rows = (
-        persons.annotate(_value=KeyTransform(key, "properties"))
+        queryset.annotate(_value=KeyTransform(key, field))
         .values("_value")
         .annotate(count=Count("id"))
-        .order_by("-count")[: PROPERTY_VALUES_LIMIT * 2]
+        .order_by("-count")[: limit * 2]
     )
     counts: dict[str, int] = {}
     for row in rows:
@@ -39,7 +45,7 @@ def person_property_values(*, team_id: int, key: str, value: str | None = None) 
             continue
         name = property_value_text(row["_value"])
         counts[name] = counts.get(name, 0) + row["count"]
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:PROPERTY_VALUES_LIMIT]
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
     return [{"name": name, "count": total} for name, total in ordered]
 
 

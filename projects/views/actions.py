@@ -1,5 +1,6 @@
-"""Actions shared by the project and environment viewsets. Each acts on `self.target_team()`: the passthrough
-environment on the project route, the environment itself on the environment route."""
+"""What the project and environment viewsets share: scopes of a PATCH, serializer context and actions. Each action acts
+on `self.target_team()`: the passthrough environment on the project route, the environment itself on the environment
+route."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -9,7 +10,8 @@ from rest_framework.response import Response
 from activity.selectors import activity_for, activity_page
 from posthog_api.permissions import ProjectAdminWritePermission
 from projects import selectors, services
-from projects.constants import PRODUCT_KEYS
+from projects.constants import MEMBER_SAFE_FIELDS, PRODUCT_KEYS
+from projects.permissions import body_keys
 from projects.serializers import ProductIntentSerializer, TeamSerializer
 
 # PostHog declares no scope on its token actions, so personal API keys cannot call them there. Rotating tokens is
@@ -24,8 +26,19 @@ def bare_error(message: str, status_code: int = status.HTTP_400_BAD_REQUEST) -> 
 
 
 class TeamActionsMixin:
+    """Before `TenantScopedViewSet` in the bases."""
+
     def target_team(self):
-        raise NotImplementedError
+        return self.get_object()
+
+    def required_scopes_for_request(self) -> list[str]:
+        if self.action == "partial_update" and not body_keys(self.request) <= MEMBER_SAFE_FIELDS:
+            return [f"{self.scope_object}:write"]
+        return super().required_scopes_for_request()
+
+    def get_serializer_context(self) -> dict:
+        membership = self.membership if self.request else None
+        return {**super().get_serializer_context(), "membership_level": membership.level if membership else None}
 
     def detail_response(self, team, status_code: int = status.HTTP_200_OK, level: int | None = None) -> Response:
         """The viewset's detail shape of `team`, reloaded (`level`: the caller's level, when it changed)."""

@@ -16,9 +16,9 @@ from posthog_api.permissions import (
 from posthog_api.serializers import TeamBasicSerializer
 from posthog_api.viewsets import TenantScopedViewSet
 from projects import selectors, services
-from projects.constants import ADMIN_ONLY_TEAM_FIELDS, ANALYTICS_CONFIG_FIELDS, MEMBER_SAFE_FIELDS
+from projects.constants import ADMIN_ONLY_TEAM_FIELDS, ANALYTICS_CONFIG_FIELDS
 from projects.models import Team
-from projects.permissions import EnvironmentCreatePermission, body_keys
+from projects.permissions import EnvironmentCreatePermission
 from projects.serializers import TeamSerializer
 from projects.views.actions import TeamActionsMixin
 from projects.views.evaluation import evaluation_contexts_response
@@ -56,11 +56,6 @@ class EnvironmentViewSet(TeamActionsMixin, TenantScopedViewSet, viewsets.ModelVi
     scope_object_write_actions = ["create", "update", "destroy"]
     permission_classes = [EnvironmentCreatePermission, ProjectAdminDeletePermission, ProjectAdminFieldsPermission]
 
-    def required_scopes_for_request(self) -> list[str]:
-        if self.action == "partial_update" and not body_keys(self.request) <= MEMBER_SAFE_FIELDS:
-            return [f"{self.scope_object}:write"]
-        return super().required_scopes_for_request()
-
     def safely_get_queryset(self, queryset):
         queryset = queryset.select_related("project").order_by("id")
         return queryset if self.action == "list" else queryset.prefetch_related("product_intents")
@@ -70,15 +65,8 @@ class EnvironmentViewSet(TeamActionsMixin, TenantScopedViewSet, viewsets.ModelVi
         team_id = tenancy.resolve_team_id(self.request, value, as_project=False)
         return exceptions_404(queryset, team_id)
 
-    def target_team(self):
-        return self.get_object()
-
     def get_serializer_class(self):
         return TeamBasicSerializer if self.action == "list" else TeamSerializer
-
-    def get_serializer_context(self) -> dict:
-        membership = self.membership if self.request else None
-        return {**super().get_serializer_context(), "membership_level": membership.level if membership else None}
 
     def perform_create(self, serializer) -> None:
         data = dict(serializer.validated_data)

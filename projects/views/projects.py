@@ -22,10 +22,10 @@ from posthog_api.permissions import (
 from posthog_api.schema import AutoSchema
 from posthog_api.viewsets import TenantScopedViewSet
 from projects import selectors, services
-from projects.constants import ADMIN_ONLY_PROJECT_FIELDS, ANALYTICS_CONFIG_FIELDS, MEMBER_SAFE_FIELDS
+from projects.constants import ADMIN_ONLY_PROJECT_FIELDS, ANALYTICS_CONFIG_FIELDS
 from projects.filters import ProjectFilterSet
 from projects.models import Project, Team
-from projects.permissions import ProjectCreatePermission, ProjectLimitPermission, body_keys
+from projects.permissions import ProjectCreatePermission, ProjectLimitPermission
 from projects.serializers import (
     ChangeOrganizationSerializer,
     ExperimentsConfigSerializer,
@@ -121,11 +121,6 @@ class ProjectViewSet(TeamActionsMixin, TenantScopedViewSet, viewsets.ModelViewSe
             return Organization.objects.filter(pk=org_id).first() if org_id else None
         return None
 
-    def required_scopes_for_request(self) -> list[str]:
-        if self.action == "partial_update" and not body_keys(self.request) <= MEMBER_SAFE_FIELDS:
-            return [f"{self.scope_object}:write"]
-        return super().required_scopes_for_request()
-
     def safely_get_queryset(self, queryset):
         queryset = selectors.passthrough_teams().order_by("id")
         if self.action != "list":
@@ -140,15 +135,8 @@ class ProjectViewSet(TeamActionsMixin, TenantScopedViewSet, viewsets.ModelViewSe
     def safely_get_object(self, queryset):
         return get_object_or_404(queryset, pk=self.team.pk)
 
-    def target_team(self):
-        return self.get_object()
-
     def get_serializer_class(self):
         return ProjectBackwardCompatBasicSerializer if self.action == "list" else ProjectBackwardCompatSerializer
-
-    def get_serializer_context(self) -> dict:
-        membership = self.membership if self.request else None
-        return {**super().get_serializer_context(), "membership_level": membership.level if membership else None}
 
     # --- CRUD ---
 

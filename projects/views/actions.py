@@ -20,6 +20,16 @@ from projects.serializers import ProductIntentSerializer, TeamSerializer
 TOKEN_ACTION_SCOPES = ["project:write"]
 
 
+def token_action():
+    """A PATCH on the detail route for project admins (a new decorator each time: `action` keeps per-method state)."""
+    return action(
+        detail=True,
+        methods=["patch"],
+        required_scopes=TOKEN_ACTION_SCOPES,
+        permission_classes=[ProjectAdminWritePermission],
+    )
+
+
 def bare_error(message: str, status_code: int = status.HTTP_400_BAD_REQUEST) -> Response:
     """PostHog answers some actions' errors with `{"error": ...}`, not the usual envelope."""
     return Response({"error": message}, status=status_code)
@@ -96,33 +106,18 @@ class TeamActionsMixin:
         return Response({"is_generating_demo_data": selectors.is_generating_demo_data(self.target_team())})
 
     @extend_schema(description="Replace the project token (`phc_…`); the old one stops working at once.")
-    @action(
-        detail=True,
-        methods=["patch"],
-        required_scopes=TOKEN_ACTION_SCOPES,
-        permission_classes=[ProjectAdminWritePermission],
-    )
+    @token_action()
     def reset_token(self, request, *args, **kwargs):
         team = services.team_reset_token(team=self.target_team(), user=request.user)
         return self.detail_response(team)
 
     @extend_schema(description="Mint a new secret token (`phs_…`); the previous one stays valid as the backup.")
-    @action(
-        detail=True,
-        methods=["patch"],
-        required_scopes=TOKEN_ACTION_SCOPES,
-        permission_classes=[ProjectAdminWritePermission],
-    )
+    @token_action()
     def rotate_secret_token(self, request, *args, **kwargs):
         team = services.team_rotate_secret_token(team=self.target_team(), user=request.user)
         return self.detail_response(team)
 
-    @action(
-        detail=True,
-        methods=["patch"],
-        required_scopes=TOKEN_ACTION_SCOPES,
-        permission_classes=[ProjectAdminWritePermission],
-    )
+    @token_action()
     def delete_secret_token_backup(self, request, *args, **kwargs):
         team = services.team_delete_secret_token_backup(team=self.target_team(), user=request.user)
         return self.detail_response(team)

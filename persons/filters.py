@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Left
 from rest_framework.exceptions import ValidationError
 
 from persons.models import Person, PersonDistinctId
+from persons.selectors import property_value_text
 
 NUMBER = r"^\s*-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*$"
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -38,14 +39,6 @@ PERSON_PROPERTY_TYPES = {None, "", "person"}
 
 def _invalid(detail: str):
     return ValidationError({"properties": [detail]})
-
-
-def _text(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
 
 
 def _number(value) -> float:
@@ -130,9 +123,9 @@ class PropertyFilterQuery:
 
     def _positive(self, operator: str, text: str, values: list) -> Q:
         if operator in ("exact", "in"):
-            return Q(**{f"{text}__in": [_text(value) for value in values]})
+            return Q(**{f"{text}__in": [property_value_text(value) for value in values]})
         if operator == "icontains":
-            return self._any(Q(**{f"{text}__icontains": _text(value)}) for value in values)
+            return self._any(Q(**{f"{text}__icontains": property_value_text(value)}) for value in values)
         if operator == "regex":
             for value in values:
                 try:

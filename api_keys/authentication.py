@@ -12,6 +12,16 @@ from posthog_api.authentication import bearer_token, find_personal_api_key, hash
 LAST_USED_AT_RESOLUTION = timedelta(hours=1)
 PROJECT_SECRET_API_KEY_PATTERN = re.compile(r"^phs_[a-zA-Z0-9]+$")
 PROJECT_SECRET_API_KEY_FIELDS = ("id", "team_id", "label", "mask_value", "scopes", "last_used_at")
+# What permissions, the request log and `touch_last_used_at` read from a personal key (see APIKeyCredential).
+PERSONAL_API_KEY_FIELDS = (
+    "id",
+    "user_id",
+    "mask_value",
+    "scopes",
+    "scoped_teams",
+    "scoped_organizations",
+    "last_used_at",
+)
 
 
 class ProjectUser:
@@ -38,12 +48,13 @@ class ProjectSecretAPIKeyAuthentication(authentication.BaseAuthentication):
         token = bearer_token(request)
         if not token or not PROJECT_SECRET_API_KEY_PATTERN.match(token):
             return None
-        key = (
+        queryset = (
             ProjectSecretAPIKey.objects.select_related("team")
             .only(*PROJECT_SECRET_API_KEY_FIELDS, "team__organization_id")
+            .order_by()
             .filter(secure_value=hash_key_value(token))
-            .first()
         )
+        key = next(iter(queryset[:1]), None)  # `secure_value` is unique: no ORDER BY
         if key is None:
             return None
         touch_last_used_at(ProjectSecretAPIKey, key)
@@ -64,11 +75,14 @@ class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):
         if found is None:
             return None
         value, source = found
-        key = (
+        # `secure_value` is unique: no ORDER BY (`Meta.ordering` would add one), one row, the user joined.
+        queryset = (
             PersonalAPIKey.objects.select_related("user")
+            .only(*PERSONAL_API_KEY_FIELDS, "user")
+            .order_by()
             .filter(secure_value=hash_key_value(value), user__is_active=True)
-            .first()
         )
+        key = next(iter(queryset[:1]), None)
         if key is None:
             raise exceptions.AuthenticationFailed(f"Personal API key found in request {source} is invalid.")
         touch_last_used_at(PersonalAPIKey, key)

@@ -1,4 +1,9 @@
-"""Nested shapes shared across apps: UserBasic, TeamBasic and ProjectBasic."""
+"""Nested shapes shared across apps: UserBasic, TeamBasic and ProjectBasic.
+
+The serializers declare the shapes (schema, and every nested use); `user_basic`, `team_basic` and `project_basic`
+build the same dicts directly for hot read paths, where DRF would construct and run a field object per attribute.
+tests/posthog_api/test_serializers.py holds each function to its serializer's output.
+"""
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +17,18 @@ from projects.models import Project, Team
 @extend_schema_field(OpenApiTypes.INT64)
 class Int64Field(serializers.IntegerField):
     """An integer PostHog's schema types as int64 (ids from bigint sequences)."""
+
+
+_datetime_field = serializers.DateTimeField(read_only=True)
+
+
+def iso_datetime(value) -> str | None:
+    """A datetime as DRF's DateTimeField renders it (ISO 8601 in the current time zone, `Z` for UTC)."""
+    return None if value is None else _datetime_field.to_representation(value)
+
+
+def str_or_none(value) -> str | None:
+    return None if value is None else str(value)
 
 
 class UserBasicSerializer(serializers.ModelSerializer):
@@ -31,6 +48,23 @@ class UserBasicSerializer(serializers.ModelSerializer):
             "role_at_organization",
         ]
         read_only_fields = fields
+
+    def to_representation(self, user) -> dict:
+        return user_basic(user)
+
+
+def user_basic(user) -> dict:
+    return {
+        "id": user.id,
+        "uuid": str(user.uuid),
+        "distinct_id": user.distinct_id,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "is_email_verified": user.is_email_verified,
+        "hedgehog_config": user.hedgehog_config,
+        "role_at_organization": user.role_at_organization,
+    }
 
 
 class TeamBasicSerializer(serializers.ModelSerializer):
@@ -57,6 +91,41 @@ class TeamBasicSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The columns `team_basic` reads, for `.only()`: a Team row has ~85 columns, several of them large JSON documents.
+TEAM_BASIC_COLUMNS = (
+    "id",
+    "uuid",
+    "organization_id",
+    "project_id",
+    "api_token",
+    "name",
+    "completed_snippet_onboarding",
+    "has_completed_onboarding_for",
+    "ingested_event",
+    "is_demo",
+    "timezone",
+    "access_control",
+)
+
+
+def team_basic(team) -> dict:
+    """TeamBasicSerializer's output (which `ProjectBackwardCompatBasicSerializer` extends, so it keeps DRF's path)."""
+    return {
+        "id": team.id,
+        "uuid": str(team.uuid),
+        "organization": str(team.organization_id),
+        "project_id": team.project_id,
+        "api_token": team.api_token,
+        "name": team.name,
+        "completed_snippet_onboarding": team.completed_snippet_onboarding,
+        "has_completed_onboarding_for": team.has_completed_onboarding_for,
+        "ingested_event": team.ingested_event,
+        "is_demo": team.is_demo,
+        "timezone": team.timezone,
+        "access_control": team.access_control,
+    }
+
+
 class ProjectBasicSerializer(serializers.ModelSerializer):
     organization_id = serializers.UUIDField(read_only=True)
 
@@ -64,3 +133,10 @@ class ProjectBasicSerializer(serializers.ModelSerializer):
         model = Project
         fields = ["id", "organization_id", "name"]
         read_only_fields = fields
+
+    def to_representation(self, project) -> dict:
+        return project_basic(project)
+
+
+def project_basic(project) -> dict:
+    return {"id": project.id, "organization_id": str(project.organization_id), "name": project.name}

@@ -1,20 +1,38 @@
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 
 from organizations.models import Organization, OrganizationMembership
+from posthog_api.serializers import TEAM_BASIC_COLUMNS
+from projects.models import Project, Team
+
+PROJECT_BASIC_COLUMNS = ("id", "organization_id", "name")
 
 
-def organizations_with_details(user) -> QuerySet[Organization]:
-    """Organizations annotated and prefetched for the Organization shape, with the caller's membership attached."""
-    return Organization.objects.annotate(
-        member_count=Count("memberships", filter=Q(memberships__user__is_active=True), distinct=True)
-    ).prefetch_related(
-        Prefetch(
-            "memberships", queryset=OrganizationMembership.objects.filter(user=user), to_attr="caller_memberships"
-        ),
-        "teams",
-        "projects",
-    )
+def active_member_count() -> Subquery:
+    """Active members of the organization of the outer row: a correlated COUNT, no GROUP BY over the organization."""
+    count = Func(F("id"), function="COUNT")
+    members = OrganizationMembership.objects.filter(organization=OuterRef("pk"), user__is_active=True)
+    return Subquery(members.order_by().annotate(count=count).values("count"))
 
 
 def organizations_of(user) -> QuerySet[Organization]:
-    return organizations_with_details(user).filter(memberships__user=user)
+    """The user's organizations with the caller's `membership_level` (from the membership the filter joins; one per
+    organization) and `member_count`: the OrganizationBasic shape, and the Organization shape with `with_details`."""
+    return Organization.objects.filter(memberships__user=user).annotate(
+        membership_level=F("memberships__level"), member_count=active_member_count()
+    )
+
+
+def prefetch_details(organizations) -> None:
+    """Attach the teams and projects the Organization shape lists (only the columns TeamBasic / ProjectBasic read)."""
+    prefetch_related_objects(organizations, *detail_prefetches())
+
+
+def detail_prefetches() -> tuple[Prefetch, Prefetch]:
+    return (
+        Prefetch("teams", queryset=Team.objects.only(*TEAM_BASIC_COLUMNS)),
+        Prefetch("projects", queryset=Project.objects.only(*PROJECT_BASIC_COLUMNS)),
+    )
+
+
+def organizations_with_details(user) -> QuerySet[Organization]:
+    return organizations_of(user).prefetch_related(*detail_prefetches())

@@ -4,13 +4,21 @@ from rest_framework import exceptions, serializers
 
 from organizations.models import Organization, OrganizationMembership
 from posthog_api.permissions import ADMIN, OWNER
-from posthog_api.serializers import ProjectBasicSerializer, TeamBasicSerializer, UserBasicSerializer
+from posthog_api.serializers import (
+    ProjectBasicSerializer,
+    TeamBasicSerializer,
+    UserBasicSerializer,
+    iso_datetime,
+    project_basic,
+    str_or_none,
+    team_basic,
+    user_basic,
+)
 
 
 def caller_level(organization: Organization) -> int | None:
-    """The caller's level, from the `caller_memberships` prefetch the views set up."""
-    memberships = getattr(organization, "caller_memberships", None)
-    return memberships[0].level if memberships else None
+    """The caller's level, annotated by `organizations.selectors.organizations_of`."""
+    return getattr(organization, "membership_level", None)
 
 
 class OrganizationBasicSerializer(serializers.ModelSerializer):
@@ -23,6 +31,21 @@ class OrganizationBasicSerializer(serializers.ModelSerializer):
 
     def get_membership_level(self, organization: Organization) -> OrganizationMembership.Level | None:
         return caller_level(organization)
+
+    def to_representation(self, organization: Organization) -> dict:
+        return organization_basic(organization)
+
+
+def organization_basic(organization: Organization) -> dict:
+    """OrganizationBasicSerializer's output, built directly (the declared fields describe it for the schema)."""
+    return {
+        "id": str(organization.id),
+        "name": organization.name,
+        "slug": organization.slug,
+        "logo_media_id": str_or_none(organization.logo_media_id),
+        "membership_level": caller_level(organization),
+        "members_can_use_personal_api_keys": organization.members_can_use_personal_api_keys,
+    }
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -76,6 +99,9 @@ class OrganizationSerializer(serializers.ModelSerializer):
     def get_metadata(self, organization: Organization) -> dict:
         return {"instance_tag": settings.INSTANCE_TAG}
 
+    def to_representation(self, organization: Organization) -> dict:
+        return organization_detail(organization)
+
     def validate_default_role_id(self, value):
         """A role of this organization or null (a new organization has no roles yet)."""
         if value is None:
@@ -104,11 +130,59 @@ class OrganizationMemberSerializer(serializers.ModelSerializer):
     def get_has_social_auth(self, membership: OrganizationMembership) -> bool:
         return False
 
+    def to_representation(self, membership: OrganizationMembership) -> dict:
+        return organization_member(membership)
+
     def validate(self, attrs: dict) -> dict:
         check_member_change(
             requester=self.context["requester_membership"], target=self.instance, new_level=attrs.get("level")
         )
         return attrs
+
+
+def organization_detail(organization: Organization) -> dict:
+    """OrganizationSerializer's output, built directly: the organization comes with `member_count` annotated and the
+    caller's membership, teams and projects prefetched (organizations/selectors.py)."""
+    return {
+        "id": str(organization.id),
+        "name": organization.name,
+        "slug": organization.slug,
+        "logo_media_id": str_or_none(organization.logo_media_id),
+        "created_at": iso_datetime(organization.created_at),
+        "updated_at": iso_datetime(organization.updated_at),
+        "membership_level": caller_level(organization),
+        "plugins_access_level": organization.plugins_access_level,
+        "teams": [team_basic(team) for team in organization.teams.all()],
+        "projects": [project_basic(project) for project in organization.projects.all()],
+        "available_product_features": organization.available_product_features,
+        "is_member_join_email_enabled": organization.is_member_join_email_enabled,
+        "metadata": {"instance_tag": settings.INSTANCE_TAG},
+        "customer_id": organization.customer_id,
+        "enforce_2fa": organization.enforce_2fa,
+        "members_can_invite": organization.members_can_invite,
+        "members_can_use_personal_api_keys": organization.members_can_use_personal_api_keys,
+        "allow_publicly_shared_resources": organization.allow_publicly_shared_resources,
+        "member_count": organization.member_count,
+        "is_ai_data_processing_approved": organization.is_ai_data_processing_approved,
+        "default_experiment_stats_method": organization.default_experiment_stats_method,
+        "default_anonymize_ips": organization.default_anonymize_ips,
+        "default_role_id": str_or_none(organization.default_role_id),
+    }
+
+
+def organization_member(membership: OrganizationMembership) -> dict:
+    """OrganizationMemberSerializer's output, built directly (the user comes joined)."""
+    user = membership.user
+    return {
+        "id": str(membership.id),
+        "user": user_basic(user),
+        "level": membership.level,
+        "joined_at": iso_datetime(membership.joined_at),
+        "updated_at": iso_datetime(membership.updated_at),
+        "is_2fa_enabled": False,
+        "has_social_auth": False,
+        "last_login": iso_datetime(user.last_login),
+    }
 
 
 def check_member_change(*, requester: OrganizationMembership | None, target, new_level: int | None) -> None:

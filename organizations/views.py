@@ -40,7 +40,7 @@ class OrganizationViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         return self.membership_for(organization)
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = selectors.organizations_of(self.request.user).order_by("name", "id")
+        queryset = selectors.organizations_with_details(self.request.user).order_by("name", "id")
         key = self.request.auth
         if is_api_key_credential(key) and key.scoped_organizations:
             queryset = queryset.filter(pk__in=key.scoped_organizations)
@@ -57,11 +57,11 @@ class OrganizationViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     def perform_create(self, serializer: OrganizationSerializer) -> None:
         data = dict(serializer.validated_data)
         organization = services.organization_create(name=data.pop("name"), created_by=self.request.user, **data)
-        serializer.instance = selectors.organizations_of(self.request.user).get(pk=organization.pk)
+        serializer.instance = selectors.organizations_with_details(self.request.user).get(pk=organization.pk)
 
     def perform_update(self, serializer: OrganizationSerializer) -> None:
         organization = serializer.save()
-        serializer.instance = selectors.organizations_of(self.request.user).get(pk=organization.pk)
+        serializer.instance = selectors.organizations_with_details(self.request.user).get(pk=organization.pk)
 
 
 @extend_schema_view(

@@ -6,7 +6,7 @@ def test_tenancy_takes_the_current_team_from_the_prefetched_organization(
     user, organization, team, django_assert_num_queries
 ):
     user.refresh_from_db()
-    with django_assert_num_queries(4):  # organizations, then caller memberships, teams and projects prefetched
+    with django_assert_num_queries(3):  # organizations with level and member count, then its teams and projects
         tenancy = user_tenancy(user)
     assert tenancy.organization == organization
     assert tenancy.team == team
@@ -22,7 +22,7 @@ def test_tenancy_loads_a_current_team_outside_the_current_organization(
     user.current_organization = organization
     user.current_team = other_team
     user.save()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):  # and the current environment outside the current organization
         tenancy = user_tenancy(user)
     assert tenancy.organization == organization
     assert tenancy.team == other_team

@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,15 +23,24 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.harness import (  # noqa: E402
+    admin_execute,
+    database_url,
+    free_port,
+    get,
+    milliseconds,
+    server_settings,
+    start_server,
+    stop_server,
+    wait_until_ready,
+)
+
 BENCH_DATABASE = "posthog_api_bench"
 BENCH_EMAIL = "bench@localhost"
-READY_TIMEOUT = 60
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
 @dataclass
@@ -64,39 +72,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--python-client", action="store_true", help="use the Python load generator even with wrk")
     parser.add_argument("--max-requests", type=int, default=500_000, help="per endpoint, Python client only")
     return parser.parse_args()
-
-
-def server_settings() -> dict:
-    """Connection settings of the PostgreSQL server the benchmark creates its database on."""
-    if os.environ.get("DATABASE_URL"):
-        import dj_database_url
-
-        return dj_database_url.parse(os.environ["DATABASE_URL"])
-    from posthog_api import embedded_db
-
-    return embedded_db.start()  # this process holds the embedded server until it exits
-
-
-def admin_execute(server: dict, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(
-        host=server["HOST"],
-        port=server["PORT"] or None,
-        user=server["USER"],
-        password=server["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
-        connection.execute(statement)
-
-
-def database_url(server: dict, name: str) -> str:
-    credentials = quote(server["USER"], safe="")
-    if server["PASSWORD"]:
-        credentials += ":" + quote(server["PASSWORD"], safe="")
-    port = f":{server['PORT']}" if server["PORT"] else ""
-    return f"postgres://{credentials}@{quote(server['HOST'], safe='')}{port}/{name}"
 
 
 def prepare_database() -> list[Endpoint]:
@@ -152,73 +127,6 @@ def in_process_milliseconds(client, endpoints: list[Endpoint], rounds: int = 8, 
             best[endpoint.path] = min(best[endpoint.path], (time.perf_counter() - started) * 1000 / requests)
     for endpoint in endpoints:
         endpoint.in_process_ms = best[endpoint.path]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, workers: int, threads: int, log) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "posthog_api.wsgi:application",
-        "--chdir",
-        str(REPO),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        "--no-control-socket",
-    ]
-    return subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-
-
-def get(port: int, path: str, headers: dict) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def wait_until_ready(server: subprocess.Popen, port: int) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
-        try:
-            if get(port, "/_ready", {})[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the server was not ready within {READY_TIMEOUT}s")
-
-
-def milliseconds(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(number) * UNITS[unit]
 
 
 def run_wrk(port: int, endpoint: Endpoint, connections: int, duration: float) -> Result:

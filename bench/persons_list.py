@@ -17,21 +17,29 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.harness import (  # noqa: E402
+    admin_execute,
+    database_url,
+    free_port,
+    milliseconds,
+    server_settings,
+    start_server,
+    stop_server,
+    wait_until_ready,
+)
+
 DATABASE = "posthog_api_bench_persons"
 PROPERTIES = 12
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,32 +56,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- database ---
-
-
-def server_settings() -> dict:
-    if os.environ.get("DATABASE_URL"):
-        import dj_database_url
-
-        return dj_database_url.parse(os.environ["DATABASE_URL"])
-    from posthog_api import embedded_db
-
-    return embedded_db.start()
-
-
-def admin_execute(server: dict, statement: str) -> None:
-    import psycopg
-
-    options = {"host": server["HOST"], "port": server["PORT"] or None, "user": server["USER"], "dbname": "postgres"}
-    with psycopg.connect(password=server["PASSWORD"] or None, autocommit=True, **options) as connection:
-        connection.execute(statement)
-
-
-def database_url(server: dict, name: str) -> str:
-    credentials = quote(server["USER"], safe="")
-    if server["PASSWORD"]:
-        credentials += ":" + quote(server["PASSWORD"], safe="")
-    port = f":{server['PORT']}" if server["PORT"] else ""
-    return f"postgres://{credentials}@{quote(server['HOST'], safe='')}{port}/{name}"
 
 
 def seed(count: int) -> tuple[dict, int]:
@@ -167,54 +149,6 @@ def in_process(endpoints: dict, headers: dict, rounds: int, requests: int) -> di
 # --- HTTP ---
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, args, log) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "posthog_api.wsgi:application", "--chdir", str(REPO)]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", "gthread"]
-    command += ["--threads", str(args.threads), "--no-control-socket"]
-    return subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-
-
-def get(port: int, path: str, headers: dict) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
-
-
-def wait_until_ready(server: subprocess.Popen, port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
-        try:
-            if get(port, "/_ready", {}) == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server was not ready within 60s")
-
-
 def wrk(port: int, path: str, headers: dict, connections: int, seconds: float) -> tuple[float, float, float, int]:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "--latency"]
     for name, value in headers.items():
@@ -227,12 +161,8 @@ def wrk(port: int, path: str, headers: dict, connections: int, seconds: float) -
         raise SystemExit(f"unexpected wrk output:\n{output}")
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
 
-    def ms(text: str) -> float:
-        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
-        return float(number) * UNITS[unit]
-
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    return rate, ms(percentiles["50"]), ms(percentiles["99"]), int(failed.group(1)) if failed else 0
+    return rate, milliseconds(percentiles["50"]), milliseconds(percentiles["99"]), int(failed.group(1)) if failed else 0
 
 
 def python_load(
@@ -272,8 +202,8 @@ def over_http(endpoints: dict, headers: dict, args) -> dict[str, tuple[float, fl
     log = tempfile.NamedTemporaryFile(prefix="posthog-api-bench-persons-", suffix=".log", delete=False)
     port, server = free_port(), None
     try:
-        server = start_server(port, args, log)
-        wait_until_ready(server, port)
+        server = start_server(port, args.workers, args.threads, log)
+        wait_until_ready(server, port, timeout=10)
         turns: dict[str, list] = {label: [] for label in endpoints}
         for _ in range(args.rounds):
             for label, path in endpoints.items():

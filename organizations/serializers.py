@@ -5,6 +5,7 @@ from rest_framework import exceptions, serializers
 from organizations.models import Organization, OrganizationMembership
 from posthog_api.permissions import ADMIN, OWNER
 from posthog_api.serializers import (
+    PlainRepresentation,
     ProjectBasicSerializer,
     TeamBasicSerializer,
     UserBasicSerializer,
@@ -21,21 +22,6 @@ def caller_level(organization: Organization) -> int | None:
     return getattr(organization, "membership_level", None)
 
 
-class OrganizationBasicSerializer(serializers.ModelSerializer):
-    membership_level = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Organization
-        fields = ["id", "name", "slug", "logo_media_id", "membership_level", "members_can_use_personal_api_keys"]
-        read_only_fields = fields
-
-    def get_membership_level(self, organization: Organization) -> OrganizationMembership.Level | None:
-        return caller_level(organization)
-
-    def to_representation(self, organization: Organization) -> dict:
-        return organization_basic(organization)
-
-
 def organization_basic(organization: Organization) -> dict:
     """OrganizationBasicSerializer's output, built directly (the declared fields describe it for the schema)."""
     return {
@@ -48,13 +34,57 @@ def organization_basic(organization: Organization) -> dict:
     }
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationBasicSerializer(PlainRepresentation, serializers.ModelSerializer):
+    membership_level = serializers.SerializerMethodField()
+    plain_representation = staticmethod(organization_basic)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "logo_media_id", "membership_level", "members_can_use_personal_api_keys"]
+        read_only_fields = fields
+
+    def get_membership_level(self, organization: Organization) -> OrganizationMembership.Level | None:
+        return caller_level(organization)
+
+
+def organization_detail(organization: Organization) -> dict:
+    """OrganizationSerializer's output, built directly: the organization comes with `member_count` annotated and the
+    caller's membership, teams and projects prefetched (organizations/selectors.py)."""
+    return {
+        "id": str(organization.id),
+        "name": organization.name,
+        "slug": organization.slug,
+        "logo_media_id": str_or_none(organization.logo_media_id),
+        "created_at": iso_datetime(organization.created_at),
+        "updated_at": iso_datetime(organization.updated_at),
+        "membership_level": caller_level(organization),
+        "plugins_access_level": organization.plugins_access_level,
+        "teams": [team_basic(team) for team in organization.teams.all()],
+        "projects": [project_basic(project) for project in organization.projects.all()],
+        "available_product_features": organization.available_product_features,
+        "is_member_join_email_enabled": organization.is_member_join_email_enabled,
+        "metadata": {"instance_tag": settings.INSTANCE_TAG},
+        "customer_id": organization.customer_id,
+        "enforce_2fa": organization.enforce_2fa,
+        "members_can_invite": organization.members_can_invite,
+        "members_can_use_personal_api_keys": organization.members_can_use_personal_api_keys,
+        "allow_publicly_shared_resources": organization.allow_publicly_shared_resources,
+        "member_count": organization.member_count,
+        "is_ai_data_processing_approved": organization.is_ai_data_processing_approved,
+        "default_experiment_stats_method": organization.default_experiment_stats_method,
+        "default_anonymize_ips": organization.default_anonymize_ips,
+        "default_role_id": str_or_none(organization.default_role_id),
+    }
+
+
+class OrganizationSerializer(PlainRepresentation, serializers.ModelSerializer):
     membership_level = serializers.SerializerMethodField()
     teams = TeamBasicSerializer(many=True, read_only=True)
     projects = ProjectBasicSerializer(many=True, read_only=True)
     metadata = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True)
     default_role_id = serializers.UUIDField(allow_null=True, required=False)
+    plain_representation = staticmethod(organization_detail)
 
     class Meta:
         model = Organization
@@ -99,9 +129,6 @@ class OrganizationSerializer(serializers.ModelSerializer):
     def get_metadata(self, organization: Organization) -> dict:
         return {"instance_tag": settings.INSTANCE_TAG}
 
-    def to_representation(self, organization: Organization) -> dict:
-        return organization_detail(organization)
-
     def validate_default_role_id(self, value):
         """A role of this organization or null (a new organization has no roles yet)."""
         if value is None:
@@ -111,63 +138,6 @@ class OrganizationSerializer(serializers.ModelSerializer):
         if self.instance is None or not roles.filter(organization=self.instance).exists():
             raise serializers.ValidationError(f'Invalid pk "{value}" - object does not exist.', code="does_not_exist")
         return value
-
-
-class OrganizationMemberSerializer(serializers.ModelSerializer):
-    user = UserBasicSerializer(read_only=True)
-    is_2fa_enabled = serializers.SerializerMethodField()
-    has_social_auth = serializers.SerializerMethodField()
-    last_login = serializers.DateTimeField(source="user.last_login", read_only=True)
-
-    class Meta:
-        model = OrganizationMembership
-        fields = ["id", "user", "level", "joined_at", "updated_at", "is_2fa_enabled", "has_social_auth", "last_login"]
-        read_only_fields = ["id", "joined_at", "updated_at"]
-
-    def get_is_2fa_enabled(self, membership: OrganizationMembership) -> bool:
-        return False
-
-    def get_has_social_auth(self, membership: OrganizationMembership) -> bool:
-        return False
-
-    def to_representation(self, membership: OrganizationMembership) -> dict:
-        return organization_member(membership)
-
-    def validate(self, attrs: dict) -> dict:
-        check_member_change(
-            requester=self.context["requester_membership"], target=self.instance, new_level=attrs.get("level")
-        )
-        return attrs
-
-
-def organization_detail(organization: Organization) -> dict:
-    """OrganizationSerializer's output, built directly: the organization comes with `member_count` annotated and the
-    caller's membership, teams and projects prefetched (organizations/selectors.py)."""
-    return {
-        "id": str(organization.id),
-        "name": organization.name,
-        "slug": organization.slug,
-        "logo_media_id": str_or_none(organization.logo_media_id),
-        "created_at": iso_datetime(organization.created_at),
-        "updated_at": iso_datetime(organization.updated_at),
-        "membership_level": caller_level(organization),
-        "plugins_access_level": organization.plugins_access_level,
-        "teams": [team_basic(team) for team in organization.teams.all()],
-        "projects": [project_basic(project) for project in organization.projects.all()],
-        "available_product_features": organization.available_product_features,
-        "is_member_join_email_enabled": organization.is_member_join_email_enabled,
-        "metadata": {"instance_tag": settings.INSTANCE_TAG},
-        "customer_id": organization.customer_id,
-        "enforce_2fa": organization.enforce_2fa,
-        "members_can_invite": organization.members_can_invite,
-        "members_can_use_personal_api_keys": organization.members_can_use_personal_api_keys,
-        "allow_publicly_shared_resources": organization.allow_publicly_shared_resources,
-        "member_count": organization.member_count,
-        "is_ai_data_processing_approved": organization.is_ai_data_processing_approved,
-        "default_experiment_stats_method": organization.default_experiment_stats_method,
-        "default_anonymize_ips": organization.default_anonymize_ips,
-        "default_role_id": str_or_none(organization.default_role_id),
-    }
 
 
 def organization_member(membership: OrganizationMembership) -> dict:
@@ -183,6 +153,31 @@ def organization_member(membership: OrganizationMembership) -> dict:
         "has_social_auth": False,
         "last_login": iso_datetime(user.last_login),
     }
+
+
+class OrganizationMemberSerializer(PlainRepresentation, serializers.ModelSerializer):
+    user = UserBasicSerializer(read_only=True)
+    is_2fa_enabled = serializers.SerializerMethodField()
+    has_social_auth = serializers.SerializerMethodField()
+    last_login = serializers.DateTimeField(source="user.last_login", read_only=True)
+    plain_representation = staticmethod(organization_member)
+
+    class Meta:
+        model = OrganizationMembership
+        fields = ["id", "user", "level", "joined_at", "updated_at", "is_2fa_enabled", "has_social_auth", "last_login"]
+        read_only_fields = ["id", "joined_at", "updated_at"]
+
+    def get_is_2fa_enabled(self, membership: OrganizationMembership) -> bool:
+        return False
+
+    def get_has_social_auth(self, membership: OrganizationMembership) -> bool:
+        return False
+
+    def validate(self, attrs: dict) -> dict:
+        check_member_change(
+            requester=self.context["requester_membership"], target=self.instance, new_level=attrs.get("level")
+        )
+        return attrs
 
 
 def check_member_change(*, requester: OrganizationMembership | None, target, new_level: int | None) -> None:

@@ -1,8 +1,8 @@
 """Nested shapes shared across apps: UserBasic, TeamBasic and ProjectBasic.
 
-The serializers declare the shapes (schema, and every nested use); `user_basic`, `team_basic` and `project_basic`
-build the same dicts directly for hot read paths, where DRF would construct and run a field object per attribute.
-tests/posthog_api/test_serializers.py holds each function to its serializer's output.
+The serializers declare the shapes (schema, input, every nested use). For hot read paths, `user_basic`,
+`team_basic` and `project_basic` build the same dicts directly, where DRF would construct and run one field object
+per attribute; tests/posthog_api/test_serializers.py holds each function to its serializer's DRF output.
 """
 
 from django.contrib.auth import get_user_model
@@ -12,12 +12,6 @@ from rest_framework import serializers
 
 from projects.choices import TIMEZONES
 from projects.models import Project, Team
-
-
-@extend_schema_field(OpenApiTypes.INT64)
-class Int64Field(serializers.IntegerField):
-    """An integer PostHog's schema types as int64 (ids from bigint sequences)."""
-
 
 _datetime_field = serializers.DateTimeField(read_only=True)
 
@@ -31,26 +25,39 @@ def str_or_none(value) -> str | None:
     return None if value is None else str(value)
 
 
-class UserBasicSerializer(serializers.ModelSerializer):
-    hedgehog_config = serializers.JSONField(read_only=True, allow_null=True)
+class PlainRepresentation:
+    """Output through `plain_representation`, a function that builds the dict the declared fields would.
 
-    class Meta:
-        model = get_user_model()
-        fields = [
-            "id",
-            "uuid",
-            "distinct_id",
-            "first_name",
-            "last_name",
-            "email",
-            "is_email_verified",
-            "hedgehog_config",
-            "role_at_organization",
-        ]
-        read_only_fields = fields
+    Only for the class that names the function: a subclass that changes the fields (RoleOrganizationMember drops
+    `last_login`, ProjectBackwardCompatBasic renames) gets DRF's field machinery unless it names its own.
+    """
 
-    def to_representation(self, user) -> dict:
-        return user_basic(user)
+    plain_representation: staticmethod
+
+    def to_representation(self, instance) -> dict:
+        function = type(self).__dict__.get("plain_representation")
+        if function is None:
+            return super().to_representation(instance)
+        return function(instance)
+
+
+@extend_schema_field(OpenApiTypes.INT64)
+class Int64Field(serializers.IntegerField):
+    """An integer PostHog's schema types as int64 (ids from bigint sequences)."""
+
+
+# The columns `user_basic` reads, for `.only()` (a user row also holds JSON settings nobody reads here).
+USER_BASIC_COLUMNS = (
+    "id",
+    "uuid",
+    "distinct_id",
+    "first_name",
+    "last_name",
+    "email",
+    "is_email_verified",
+    "hedgehog_config",
+    "role_at_organization",
+)
 
 
 def user_basic(user) -> dict:
@@ -67,27 +74,13 @@ def user_basic(user) -> dict:
     }
 
 
-class TeamBasicSerializer(serializers.ModelSerializer):
-    organization = serializers.UUIDField(source="organization_id", read_only=True)
-    project_id = Int64Field(read_only=True)
-    timezone = serializers.ChoiceField(choices=TIMEZONES, read_only=True)
+class UserBasicSerializer(PlainRepresentation, serializers.ModelSerializer):
+    hedgehog_config = serializers.JSONField(read_only=True, allow_null=True)
+    plain_representation = staticmethod(user_basic)
 
     class Meta:
-        model = Team
-        fields = [
-            "id",
-            "uuid",
-            "organization",
-            "project_id",
-            "api_token",
-            "name",
-            "completed_snippet_onboarding",
-            "has_completed_onboarding_for",
-            "ingested_event",
-            "is_demo",
-            "timezone",
-            "access_control",
-        ]
+        model = get_user_model()
+        fields = list(USER_BASIC_COLUMNS)
         read_only_fields = fields
 
 
@@ -109,7 +102,6 @@ TEAM_BASIC_COLUMNS = (
 
 
 def team_basic(team) -> dict:
-    """TeamBasicSerializer's output (which `ProjectBackwardCompatBasicSerializer` extends, so it keeps DRF's path)."""
     return {
         "id": team.id,
         "uuid": str(team.uuid),
@@ -126,17 +118,40 @@ def team_basic(team) -> dict:
     }
 
 
-class ProjectBasicSerializer(serializers.ModelSerializer):
+class TeamBasicSerializer(PlainRepresentation, serializers.ModelSerializer):
+    organization = serializers.UUIDField(source="organization_id", read_only=True)
+    project_id = Int64Field(read_only=True)
+    timezone = serializers.ChoiceField(choices=TIMEZONES, read_only=True)
+    plain_representation = staticmethod(team_basic)
+
+    class Meta:
+        model = Team
+        fields = [
+            "id",
+            "uuid",
+            "organization",
+            "project_id",
+            "api_token",
+            "name",
+            "completed_snippet_onboarding",
+            "has_completed_onboarding_for",
+            "ingested_event",
+            "is_demo",
+            "timezone",
+            "access_control",
+        ]
+        read_only_fields = fields
+
+
+def project_basic(project) -> dict:
+    return {"id": project.id, "organization_id": str(project.organization_id), "name": project.name}
+
+
+class ProjectBasicSerializer(PlainRepresentation, serializers.ModelSerializer):
     organization_id = serializers.UUIDField(read_only=True)
+    plain_representation = staticmethod(project_basic)
 
     class Meta:
         model = Project
         fields = ["id", "organization_id", "name"]
         read_only_fields = fields
-
-    def to_representation(self, project) -> dict:
-        return project_basic(project)
-
-
-def project_basic(project) -> dict:
-    return {"id": project.id, "organization_id": str(project.organization_id), "name": project.name}

@@ -7,21 +7,12 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from api_keys.models import PersonalAPIKey, ProjectSecretAPIKey
+from api_keys.selectors import personal_api_key_with_user
 from posthog_api.authentication import bearer_token, find_personal_api_key, hash_key_value
 
 LAST_USED_AT_RESOLUTION = timedelta(hours=1)
 PROJECT_SECRET_API_KEY_PATTERN = re.compile(r"^phs_[a-zA-Z0-9]+$")
 PROJECT_SECRET_API_KEY_FIELDS = ("id", "team_id", "label", "mask_value", "scopes", "last_used_at")
-# What permissions, the request log and `touch_last_used_at` read from a personal key (see APIKeyCredential).
-PERSONAL_API_KEY_FIELDS = (
-    "id",
-    "user_id",
-    "mask_value",
-    "scopes",
-    "scoped_teams",
-    "scoped_organizations",
-    "last_used_at",
-)
 
 
 class ProjectUser:
@@ -75,14 +66,7 @@ class PersonalAPIKeyAuthentication(authentication.BaseAuthentication):
         if found is None:
             return None
         value, source = found
-        # `secure_value` is unique: no ORDER BY (`Meta.ordering` would add one), one row, the user joined.
-        queryset = (
-            PersonalAPIKey.objects.select_related("user")
-            .only(*PERSONAL_API_KEY_FIELDS, "user")
-            .order_by()
-            .filter(secure_value=hash_key_value(value), user__is_active=True)
-        )
-        key = next(iter(queryset[:1]), None)
+        key = personal_api_key_with_user(hash_key_value(value))
         if key is None:
             raise exceptions.AuthenticationFailed(f"Personal API key found in request {source} is invalid.")
         touch_last_used_at(PersonalAPIKey, key)

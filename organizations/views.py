@@ -14,8 +14,21 @@ from posthog_api.permissions import (
     OrganizationAdminWritePermission,
     OrganizationOwnerDeletePermission,
 )
+from posthog_api.serializers import USER_BASIC_COLUMNS
 from posthog_api.tenancy import CURRENT, current_organization_id
 from posthog_api.viewsets import TenantScopedViewSet
+
+# What the member shape reads: the users' JSON settings and password hashes stay in the database.
+MEMBER_LIST_COLUMNS = (
+    "id",
+    "organization_id",
+    "user_id",
+    "level",
+    "joined_at",
+    "updated_at",
+    "user__last_login",
+    *(f"user__{column}" for column in USER_BASIC_COLUMNS),
+)
 
 
 class OrganizationViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
@@ -82,6 +95,11 @@ class OrganizationMemberViewSet(
     queryset = OrganizationMembership.objects.select_related("user").filter(user__is_active=True)
     filterset_class = OrganizationMemberFilterSet
     lookup_field = "user__uuid"
+
+    def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.action == "list":
+            return queryset.only(*MEMBER_LIST_COLUMNS)
+        return queryset
 
     def safely_get_object(self, queryset: QuerySet) -> OrganizationMembership:
         value = self.kwargs["user__uuid"]

@@ -6,6 +6,7 @@ Models are looked up through the app registry so that the framework layer import
 import uuid
 
 from django.apps import apps
+from django.db.models import FilteredRelation, Q
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 
 CURRENT = "@current"
@@ -58,15 +59,31 @@ def current_team_id(user) -> int | None:
 
 
 def resolve_organization(request, value: str):
+    """The organization in the URL. For a user, the same query brings their membership (or its absence), which
+    `membership_of` then answers from."""
     if value == CURRENT:
         org_id = current_organization_id(_require_user(request))
         if org_id is None:
             raise NotFound("Organization not found.")
         value = org_id
     try:
-        return organization_model().objects.get(pk=uuid.UUID(str(value)))
-    except (ValueError, organization_model().DoesNotExist):
+        queryset = organization_model().objects.filter(pk=uuid.UUID(str(value)))
+    except ValueError:
         raise NotFound("Organization not found.") from None
+    user = request.user
+    is_user = _is_user(user)
+    if is_user:
+        caller = FilteredRelation("memberships", condition=Q(memberships__user=user))
+        queryset = queryset.annotate(caller_membership=caller).select_related("caller_membership")
+    organization = next(iter(queryset.order_by()), None)  # by primary key: at most one row (one membership each)
+    if organization is None:
+        raise NotFound("Organization not found.")
+    if is_user:
+        membership = getattr(organization, "caller_membership", None)  # unset when the LEFT JOIN found no row
+        if membership is not None:
+            membership.organization = organization
+        _membership_cache(request)[organization.pk] = membership
+    return organization
 
 
 def resolve_team_id(request, value: str, *, as_project: bool) -> int:
@@ -98,14 +115,23 @@ def get_project(project_id: int):
         raise NotFound("Project not found.") from None
 
 
+def _is_user(user) -> bool:
+    """A signed-in or key-authenticated person (not anonymous, not a project secret key's ProjectUser)."""
+    return bool(user and user.is_authenticated and user.pk is not None)
+
+
+def _membership_cache(request) -> dict:
+    return request.__dict__.setdefault("_memberships", {})
+
+
 def membership_of(request, organization_id):
-    """The caller's membership in an organization, cached per request."""
-    cache = request.__dict__.setdefault("_memberships", {})
+    """The caller's membership in an organization, cached per request (`resolve_organization` fills it too)."""
+    cache = _membership_cache(request)
     if organization_id not in cache:
         user = request.user
         cache[organization_id] = (
             membership_model().objects.filter(organization_id=organization_id, user=user).first()
-            if user and user.is_authenticated and user.pk is not None
+            if _is_user(user)
             else None
         )
     return cache[organization_id]

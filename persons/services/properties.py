@@ -97,6 +97,14 @@ def apply_property_update(
     $set_once only fills absent keys, $set overrides (also a $set_once of the same event), $unset runs last. Unless
     `force`, changes that only refresh existing automatic properties are not worth a write (None).
     """
+    if not force and not update.set and not update.set_once and not update.unset:
+        # Only lifted automatic properties: a write is due only when one of them or its `$initial_*` twin is absent
+        # (refreshing present ones is never worth a write, below), which the common returning visitor never needs.
+        for key in update.automatic:
+            if key not in properties or _INITIAL_KEYS[key] not in properties:
+                break
+        else:
+            return None
     changes: dict[str, tuple[str, object]] = {}
     for key, value in update.set_once.items():
         if key not in properties:

@@ -99,7 +99,9 @@ def process_batch(
         if other_id:
             distinct_ids.add(other_id)
         prepared.append((payload, timestamp, process_person, other_id))
-    missing = {month_of(item[1]) for item in prepared if item[1] >= FIRST_MONTHLY_PARTITION} - known_months
+    year_months = {(item[1].year, item[1].month) for item in prepared}
+    months = {dt.datetime(year, month, 1, tzinfo=dt.UTC) for year, month in year_months}
+    missing = {month for month in months if month >= FIRST_MONTHLY_PARTITION} - known_months
     if missing:
         raise MissingPartitions(missing)
 

@@ -1,6 +1,7 @@
 """An event's final timestamp: clock-skew correction against `sent_at` (persons-groups-ingestion.md §1.5)."""
 
 import datetime as dt
+import functools
 from email.utils import parsedate_to_datetime
 
 MAX_FUTURE = dt.timedelta(hours=23)
@@ -15,6 +16,13 @@ def parse_timestamp(value) -> dt.datetime | None:
             return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
         except (OverflowError, OSError, ValueError):
             return None
+    if type(value) is str:
+        try:
+            parsed = dt.datetime.fromisoformat(value)  # the common case, without the checks below
+        except ValueError:
+            pass
+        else:
+            return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -30,6 +38,10 @@ def parse_timestamp(value) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC)
 
 
+# Every event of a request carries the same `sent_at`.
+_parse_sent_at = functools.lru_cache(maxsize=64)(parse_timestamp)
+
+
 def event_timestamp(payload: dict, now: dt.datetime) -> tuple[dt.datetime, str | None]:
     """The timestamp to store, and an ingestion-warning type when the client's value was ignored."""
     raw = payload.get("timestamp")
@@ -40,7 +52,7 @@ def event_timestamp(payload: dict, now: dt.datetime) -> tuple[dt.datetime, str |
         if timestamp is None:
             timestamp, warning = now, "ignored_invalid_timestamp"
         elif sent_at_raw is not None and payload["properties"].get("$ignore_sent_at") is not True:
-            sent_at = parse_timestamp(sent_at_raw)
+            sent_at = _parse_sent_at(sent_at_raw) if type(sent_at_raw) is str else parse_timestamp(sent_at_raw)
             if sent_at is None:
                 timestamp, warning = now, "ignored_invalid_timestamp"
             else:

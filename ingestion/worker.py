@@ -139,6 +139,9 @@ class Worker:
         team_id = None
         try:
             with transaction.atomic(), connection.cursor() as cursor:
+                # NOTE: an asynchronous commit is enough here: the batch's writes and the deletion of its queue rows
+                # commit together, so a database crash can only lose whole batches, which are then still queued.
+                cursor.execute("SET LOCAL synchronous_commit = off")
                 team = self._lock_next_team(cursor)
                 if team is None:
                     return None

@@ -1,4 +1,4 @@
-from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, Subquery
 
 from organizations.models import Organization, OrganizationMembership
 from posthog_api.serializers import TEAM_BASIC_COLUMNS
@@ -16,18 +16,14 @@ def active_member_count() -> Subquery:
 
 def organizations_of(user) -> QuerySet[Organization]:
     """The user's organizations with the caller's `membership_level` (from the membership the filter joins; one per
-    organization) and `member_count`: the OrganizationBasic shape, and the Organization shape with `with_details`."""
+    organization) and `member_count`."""
     return Organization.objects.filter(memberships__user=user).annotate(
         membership_level=F("memberships__level"), member_count=active_member_count()
     )
 
 
-def prefetch_details(organizations) -> None:
-    """Attach the teams and projects the Organization shape lists (only the columns TeamBasic / ProjectBasic read)."""
-    prefetch_related_objects(organizations, *detail_prefetches())
-
-
 def detail_prefetches() -> tuple[Prefetch, Prefetch]:
+    """The teams and projects the Organization shape lists (only the columns TeamBasic / ProjectBasic read)."""
     return (
         Prefetch("teams", queryset=Team.objects.only(*TEAM_BASIC_COLUMNS)),
         Prefetch("projects", queryset=Project.objects.only(*PROJECT_BASIC_COLUMNS)),

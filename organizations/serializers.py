@@ -47,9 +47,11 @@ class OrganizationBasicSerializer(PlainRepresentation, serializers.ModelSerializ
         return caller_level(organization)
 
 
-def organization_detail(organization: Organization) -> dict:
-    """OrganizationSerializer's output, built directly: the organization comes with `member_count` annotated and the
-    caller's membership, teams and projects prefetched (organizations/selectors.py)."""
+def organization_detail(organization: Organization, teams=None, projects=None) -> dict:
+    """OrganizationSerializer's output, built directly. The organization comes with `membership_level` and
+    `member_count`, and its teams and projects prefetched (organizations/selectors.py) or given."""
+    teams = organization.teams.all() if teams is None else teams
+    projects = organization.projects.all() if projects is None else projects
     return {
         "id": str(organization.id),
         "name": organization.name,
@@ -59,8 +61,8 @@ def organization_detail(organization: Organization) -> dict:
         "updated_at": iso_datetime(organization.updated_at),
         "membership_level": caller_level(organization),
         "plugins_access_level": organization.plugins_access_level,
-        "teams": [team_basic(team) for team in organization.teams.all()],
-        "projects": [project_basic(project) for project in organization.projects.all()],
+        "teams": [team_basic(team) for team in teams],
+        "projects": [project_basic(project) for project in projects],
         "available_product_features": organization.available_product_features,
         "is_member_join_email_enabled": organization.is_member_join_email_enabled,
         "metadata": {"instance_tag": settings.INSTANCE_TAG},

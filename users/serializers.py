@@ -124,8 +124,10 @@ class UserSerializer(serializers.ModelSerializer):
         return team_basic(team) if team else None
 
     def get_organization(self, user: User) -> dict | None:
-        organization = self._tenancy(user).organization
-        return organization_detail(organization) if organization else None
+        tenancy = self._tenancy(user)
+        if tenancy.organization is None:
+            return None
+        return organization_detail(tenancy.organization, teams=tenancy.teams, projects=tenancy.projects)
 
     def get_organizations(self, user: User) -> list[dict]:
         return [organization_basic(organization) for organization in self._tenancy(user).organizations]

@@ -535,7 +535,7 @@ def _queries_for_me(client, django_assert_num_queries, count: int) -> None:
         assert client.get(ME).status_code == 200
 
 
-ME_QUERIES = 4  # key with its user, organizations with level and member count, teams, projects
+ME_QUERIES = 2  # key with its user; organizations with level, the current one's member count, teams, projects
 
 
 def test_me_runs_a_constant_number_of_queries(client, user, organization, other_user, django_assert_num_queries):

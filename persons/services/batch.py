@@ -8,10 +8,13 @@ import uuid
 from dataclasses import dataclass, field
 
 import orjson
+import psycopg
 from django.db import connection
 
 from persons.models import person_uuid_for
 from persons.services.properties import PropertyUpdate, apply_property_update
+
+_TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT)
 
 
 @dataclass(eq=False)
@@ -60,6 +63,9 @@ class PersonBatch:
             return
         persons: dict[int, PersonState] = {}
         with connection.cursor() as cursor:
+            # NOTE: psycopg's C timestamptz loader for this cursor only: Django's tz-aware loader is Python code, and
+            # this query returns a created_at for every person of the batch.
+            cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
             cursor.execute(
                 "SELECT d.distinct_id, p.id, p.uuid, p.created_at, p.properties::text, p.is_identified, p.version "
                 "FROM persons_persondistinctid d JOIN persons_person p ON p.id = d.person_id "

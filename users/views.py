@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions, mixins, viewsets
+from rest_framework.settings import api_settings
 
 from posthog_api.viewsets import TenantScopedViewSet
 from users.filters import UserFilterSet
@@ -25,6 +26,13 @@ class UserViewSet(
     queryset = User.objects.filter(is_active=True)
     filterset_class = UserFilterSet
     lookup_field = "uuid"
+
+    @property
+    def filter_backends(self) -> list:
+        """`@me` is answered from the request, never from the queryset (as PostHog does): no FilterSet to build."""
+        if getattr(self, "kwargs", {}).get("uuid") == ME:
+            return []
+        return api_settings.DEFAULT_FILTER_BACKENDS
 
     def safely_get_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.request.user.is_staff:

@@ -4,10 +4,13 @@ Models are looked up through the app registry so that the framework layer import
 """
 
 import uuid
+from functools import cache
 
 from django.apps import apps
-from django.db.models import FilteredRelation, Q
+from django.db import connection
 from rest_framework.exceptions import AuthenticationFailed, NotFound
+
+from posthog_api.rows import Columns, column, table
 
 CURRENT = "@current"
 
@@ -58,31 +61,47 @@ def current_team_id(user) -> int | None:
     return team_id
 
 
+@cache
+def _organization_statement() -> tuple[str, Columns, Columns]:
+    """The organization by primary key with the caller's membership LEFT JOINed (one at most: unique per user)."""
+    organization, membership = organization_model(), membership_model()
+    organizations, memberships = Columns(organization), Columns(membership)
+    sql = (
+        f"SELECT {organizations.select('o')}, {memberships.select('m')} FROM {table(organization)} o"
+        f" LEFT JOIN {table(membership)} m ON m.{column(membership, 'organization')} = o.{column(organization, 'id')}"
+        f" AND m.{column(membership, 'user')} = %s"
+        f" WHERE o.{column(organization, 'id')} = %s"
+    )
+    return sql, organizations, memberships
+
+
 def resolve_organization(request, value: str):
-    """The organization in the URL. For a user, the same query brings their membership (or its absence), which
-    `membership_of` then answers from."""
+    """The organization in the URL. The same query brings the caller's membership (or its absence), which
+    `membership_of` then answers from: one hand-written statement (posthog_api/rows.py) on every
+    organization-scoped request."""
     if value == CURRENT:
         org_id = current_organization_id(_require_user(request))
         if org_id is None:
             raise NotFound("Organization not found.")
         value = org_id
     try:
-        queryset = organization_model().objects.filter(pk=uuid.UUID(str(value)))
+        org_id = uuid.UUID(str(value))
     except ValueError:
         raise NotFound("Organization not found.") from None
     user = request.user
-    is_user = _is_user(user)
-    if is_user:
-        caller = FilteredRelation("memberships", condition=Q(memberships__user=user))
-        queryset = queryset.annotate(caller_membership=caller).select_related("caller_membership")
-    organization = next(iter(queryset.order_by()), None)  # by primary key: at most one row (one membership each)
-    if organization is None:
+    user_id = user.pk if _is_user(user) else None
+    sql, organizations, memberships = _organization_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, org_id])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound("Organization not found.")
-    if is_user:
-        membership = getattr(organization, "caller_membership", None)  # unset when the LEFT JOIN found no row
-        if membership is not None:
-            membership.organization = organization
-        _membership_cache(request)[organization.pk] = membership
+    organization = organizations.load(row[: len(organizations)])
+    membership = None
+    if row[len(organizations)] is not None:
+        membership = memberships.load(row[len(organizations) :])
+        membership.organization = organization
+    _membership_cache(request)[organization.pk] = membership
     return organization
 
 

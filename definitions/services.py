@@ -112,8 +112,9 @@ class DefinitionBatch:
     def add_person_properties(self, values: dict, automatic: dict | None = None, *, initial: bool = False) -> None:
         """Person property keys: `values` as they are, plus the lifted `automatic` ones (as `$initial_*` when
         `initial`). Keys already typed in this batch cost one set difference."""
-        self._add_all(values, PropertyDefinition.Type.PERSON)
-        if not automatic:
+        if values:
+            self._add_all(values, PropertyDefinition.Type.PERSON)
+        if not automatic or self._lifted_done[initial].issuperset(automatic):
             return
         done = self._typed.setdefault((PropertyDefinition.Type.PERSON, None), set())
         for key in automatic.keys() - self._lifted_done[initial]:

@@ -39,10 +39,6 @@ def is_illegal_distinct_id(distinct_id: str) -> bool:
     return not value.strip() or value.lower() in _ILLEGAL_IDS_ANY_CASE or value in _ILLEGAL_IDS_EXACT
 
 
-def _as_dict(value) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
 def unset_keys(value) -> list[str]:
     if isinstance(value, dict):
         return [str(key) for key in value]
@@ -68,15 +64,20 @@ class PropertyUpdate:
 
     @classmethod
     def from_event(cls, properties: dict, *, lift_automatic: bool = True) -> "PropertyUpdate":
-        update = cls(_as_dict(properties.get("$set")), _as_dict(properties.get("$set_once")))
-        if "$unset" in properties:
-            update.unset = unset_keys(properties["$unset"])
+        set_values, set_once = properties.get("$set"), properties.get("$set_once")
+        unset = unset_keys(properties["$unset"]) if "$unset" in properties else []
+        automatic = {}
         if lift_automatic:
-            lifted = _AUTO_SET & properties.keys()
-            if lifted and properties.get("$is_server") is True:
-                lifted -= _SERVER_SKIPPED
-            update.automatic = {key: properties[key] for key in lifted}
-        return update
+            automatic = {key: value for key, value in properties.items() if key in _AUTO_SET}
+            if automatic and properties.get("$is_server") is True:
+                for key in _SERVER_SKIPPED:
+                    automatic.pop(key, None)
+        return cls(
+            set_values if isinstance(set_values, dict) else {},
+            set_once if isinstance(set_once, dict) else {},
+            unset,
+            automatic,
+        )
 
     def all_set(self) -> dict:
         return {**self.automatic, **self.set}

@@ -1,5 +1,6 @@
 """Process the capture queue: persons, groups, definitions and events, one team's batch per transaction."""
 
+import gc
 import signal
 
 from django.core.management.base import BaseCommand
@@ -17,6 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ensure_upcoming_partitions()
+        # A batch allocates a few dicts per event, nearly all freed by reference counting: with the default threshold
+        # the cyclic collector runs every 700 allocations and rescans the whole batch (~10% of the worker's time).
+        gc.freeze()
+        gc.set_threshold(100_000, 50, 100)
         worker = Worker(batch_events=options["batch_size"], poll_interval=options["poll_interval"])
         # SIGTERM / Ctrl-C finish the current batch, then exit.
         signal.signal(signal.SIGTERM, worker.stop)

@@ -6,6 +6,7 @@ persons and groups the batch touches, then every event in queue order, then set-
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from definitions.services import DefinitionBatch
 from groups.services.batch import GroupBatch, group_key_text
@@ -29,8 +30,7 @@ class MissingPartitions(Exception):
         self.months = months
 
 
-@dataclass
-class EventRow:
+class EventRow(NamedTuple):
     uuid: str
     event: str
     distinct_id: str

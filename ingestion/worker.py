@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 
 from ingestion import fastjson
 from ingestion.pipeline import BatchResult, MissingPartitions, apply_restrictions, month_of, process_batch
+from persons.services import PersonState
 
 logger = logging.getLogger("posthog_api.ingestion")
 
@@ -212,11 +213,18 @@ class Worker:
         result = process_batch(
             team_id=team_id, project_id=project_id, payloads=payloads, now=now, known_months=self.known_months
         )
+        person_ids: dict[PersonState, str] = {}  # text of each person's uuid (psycopg's UUID dumper is Python code)
+        dumps = fastjson.dumps
         with cursor.cursor.copy(f"COPY ingestion_event ({EVENT_COLUMNS}) FROM STDIN") as copy:
-            for row in result.rows:
-                person = row.person.resolve().uuid if hasattr(row.person, "resolve") else row.person
-                properties = fastjson.dumps(row.properties)
-                copy.write_row((row.uuid, team_id, row.event, row.distinct_id, properties, row.timestamp, now, person))
+            write_row = copy.write_row
+            for event_uuid, event, distinct_id, properties, timestamp, person in result.rows:
+                if person.__class__ is PersonState:
+                    person = person.resolve()
+                    person_id = person_ids.get(person)
+                    if person_id is None:
+                        person_id = person_ids[person] = str(person.uuid)
+                    person = person_id
+                write_row((event_uuid, team_id, event, distinct_id, dumps(properties), timestamp, now, person))
         if result.warnings:
             self._write_warnings(cursor, team_id, result.warnings, now)
         if team_id not in self.ingested_teams:

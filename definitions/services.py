@@ -90,6 +90,8 @@ class DefinitionBatch:
             return
         # Each (event, key) is looked at once per batch, plus again while its type is still unknown (null values).
         seen = self._seen_on_event.setdefault(event, set())
+        if seen.issuperset(properties) and self._untyped_event_keys.isdisjoint(properties):
+            return
         for name in (properties.keys() - seen) | (self._untyped_event_keys & properties.keys()):
             seen.add(name)
             if name in EXCLUDED_EVENT_PROPERTIES:

@@ -19,8 +19,8 @@ from persons.services import PersonState
 logger = logging.getLogger("posthog_api.ingestion")
 
 TEAM_LOCK_NAMESPACE = 0x1A6E
-DEFAULT_BATCH_EVENTS = 5000
-MAX_ROWS_PER_BATCH = 100
+DEFAULT_BATCH_EVENTS = 10_000
+MAX_ROWS_PER_BATCH = 1000
 EVENT_COLUMNS = "uuid, team_id, event, distinct_id, properties, timestamp, created_at, person_id"
 
 

@@ -106,6 +106,8 @@ def apply_property_update(
                 break
         else:
             return None
+    if not properties and not update.unset:
+        return _new_properties(update)
     changes: dict[str, tuple[str, object]] = {}
     for key, value in update.set_once.items():
         if key not in properties:
@@ -137,6 +139,21 @@ def apply_property_update(
         else:
             new[key] = value
     return new, {key: operation for key, (operation, _value) in changes.items()}
+
+
+def _new_properties(update: PropertyUpdate) -> tuple[dict, dict[str, str]] | None:
+    """apply_property_update on a person without properties (a new one): every key of the update is written."""
+    new, operations = dict(update.set_once), dict.fromkeys(update.set_once, "set_once")
+    for key, value in update.automatic.items():
+        initial = _INITIAL_KEYS[key]
+        if initial not in update.set_once:
+            new[initial], operations[initial] = value, "set_once"
+    new.update(update.set)
+    operations.update(dict.fromkeys(update.set, "set"))
+    for key, value in update.automatic.items():
+        if key not in update.set:
+            new[key], operations[key] = value, "set"
+    return (new, operations) if new else None
 
 
 def _geoip_refresh(key: str) -> bool:

@@ -94,7 +94,7 @@ def process_batch(
         if not process_person and name in DROPPED_WHEN_PERSONLESS:
             warnings.append(("invalid_event_when_process_person_profile_is_false", {"eventUuid": event_uuid}))
             continue
-        other_id = _merge_other_id(name, properties) if process_person else None
+        other_id = _merge_other_id(name, properties) if process_person and name in MERGE_EVENTS else None
         distinct_ids.add(payload["distinct_id"])
         if other_id:
             distinct_ids.add(other_id)

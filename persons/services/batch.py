@@ -77,12 +77,15 @@ class PersonBatch:
                     persons[pid] = PersonState(pid, puuid, created_at, _load_json(props), identified, version)
                 persons[pid].distinct_ids.add(did)
                 self.by_distinct_id[did] = persons[pid]
-            cursor.execute(
-                "SELECT distinct_id FROM persons_personlessdistinctid "
-                "WHERE team_id = %s AND distinct_id IN (SELECT json_array_elements_text(%s::json))",
-                [self.team_id, orjson.dumps(missing).decode()],
-            )
-            self.personless.update(row[0] for row in cursor.fetchall())
+            # Whether an id was seen person-less only matters for ids without a person.
+            unowned = [did for did in missing if did not in self.by_distinct_id]
+            if unowned:
+                cursor.execute(
+                    "SELECT distinct_id FROM persons_personlessdistinctid "
+                    "WHERE team_id = %s AND distinct_id IN (SELECT json_array_elements_text(%s::json))",
+                    [self.team_id, orjson.dumps(unowned).decode()],
+                )
+                self.personless.update(row[0] for row in cursor.fetchall())
         for did in missing:
             self.by_distinct_id.setdefault(did, None)
 

@@ -17,6 +17,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--workers", default=os.environ.get("WEB_CONCURRENCY", "2"))
+        # NOTE: as the Docker entrypoint. On 2 cores, 1, 2 and 4 threads per worker measured within noise of each
+        # other (bench/README.md); threads keep one slow request from holding a whole worker and overlap database
+        # round trips.
+        parser.add_argument("--threads", default=os.environ.get("GUNICORN_THREADS", "4"))
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
@@ -35,7 +39,9 @@ class Command(BaseCommand):
             "--worker-class",
             "gthread",
             "--threads",
-            os.environ.get("GUNICORN_THREADS", "4"),
+            str(options["threads"]),
+            # No control socket: its default path is per user, so two servers of one user would share it.
+            "--no-control-socket",
         ]
         self.stdout.write(f"Serving on http://0.0.0.0:{options['port']} (Swagger UI at /api/schema/swagger-ui/)")
         self.stdout.flush()

@@ -120,11 +120,47 @@ def resolve_team_id(request, value: str, *, as_project: bool) -> int:
         raise NotFound("Project not found.") from None
 
 
-def get_team(team_id: int):
-    try:
-        return team_model().objects.select_related("organization", "project").get(pk=team_id)
-    except team_model().DoesNotExist:
-        raise NotFound("Project not found.") from None
+@cache
+def _team_statement() -> tuple[str, list[Columns]]:
+    """The environment with its organization and project (as `select_related`) and the caller's membership LEFT
+    JOINed: ~120 columns, whose ORM compilation alone cost ~0.5 ms on every project-scoped request."""
+    team, organization, project, membership = team_model(), organization_model(), project_model(), membership_model()
+    parts = [Columns(team), Columns(organization), Columns(project), Columns(membership)]
+    organization_id = f"t.{column(team, 'organization')}"
+    sql = (
+        f"SELECT {parts[0].select('t')}, {parts[1].select('o')}, {parts[2].select('p')}, {parts[3].select('m')}"
+        f" FROM {table(team)} t"
+        f" JOIN {table(organization)} o ON o.{column(organization, 'id')} = {organization_id}"
+        f" JOIN {table(project)} p ON p.{column(project, 'id')} = t.{column(team, 'project')}"
+        f" LEFT JOIN {table(membership)} m ON m.{column(membership, 'organization')} = {organization_id}"
+        f" AND m.{column(membership, 'user')} = %s"
+        f" WHERE t.{column(team, 'id')} = %s"
+    )
+    return sql, parts
+
+
+def get_team(team_id: int, request=None):
+    """The environment with its organization and project. With the request, the caller's membership comes in the
+    same statement and `membership_of` answers from it."""
+    user_id = request.user.pk if request is not None and _is_user(request.user) else None
+    sql, (teams, organizations, projects, memberships) = _team_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, team_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("Project not found.")
+    values = iter(row)
+    team, organization, project = (
+        part.load([next(values) for _ in part.fields]) for part in (teams, organizations, projects)
+    )
+    team.organization, team.project = organization, project
+    membership_values = list(values)
+    if request is not None:
+        membership = memberships.load(membership_values) if membership_values[0] is not None else None
+        if membership is not None:
+            membership.organization = organization
+        _membership_cache(request)[organization.pk] = membership
+    return team
 
 
 def get_project(project_id: int):

@@ -60,12 +60,12 @@ class TenantScopedViewSet:
     def team(self):
         """The environment in the URL; for a `project_id` URL, the project's own (passthrough) environment."""
         if "team_id" in self.kwargs:
-            return tenancy.get_team(tenancy.resolve_team_id(self.request, self.kwargs["team_id"], as_project=False))
+            team_id = tenancy.resolve_team_id(self.request, self.kwargs["team_id"], as_project=False)
+            return tenancy.get_team(team_id, self.request)
         if "project_id" in self.kwargs:
             as_project = not self.environment_scoped
-            team = tenancy.get_team(
-                tenancy.resolve_team_id(self.request, self.kwargs["project_id"], as_project=as_project)
-            )
+            team_id = tenancy.resolve_team_id(self.request, self.kwargs["project_id"], as_project=as_project)
+            team = tenancy.get_team(team_id, self.request)
             if as_project and team.project_id != team.pk:
                 raise NotFound("Project not found.")  # an environment's id is not a project id
             return team

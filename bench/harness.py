@@ -33,17 +33,17 @@ def server_settings() -> dict:
 def admin_execute(server: dict, statement: str) -> None:
     import psycopg
 
-    options = {"host": server["HOST"], "port": server["PORT"] or None, "user": server["USER"], "dbname": "postgres"}
-    with psycopg.connect(password=server["PASSWORD"] or None, autocommit=True, **options) as connection:
+    options = {"host": server["HOST"], "port": server.get("PORT") or None, "user": server["USER"], "dbname": "postgres"}
+    with psycopg.connect(password=server.get("PASSWORD") or None, autocommit=True, **options) as connection:
         connection.execute(statement)
 
 
 def database_url(server: dict, name: str) -> str:
     credentials = quote(server["USER"], safe="")
-    if server["PASSWORD"]:
+    if server.get("PASSWORD"):
         credentials += ":" + quote(server["PASSWORD"], safe="")
-    port = f":{server['PORT']}" if server["PORT"] else ""
-    return f"postgres://{credentials}@{quote(server['HOST'], safe='')}{port}/{name}"
+    port = f":{server['PORT']}" if server.get("PORT") else ""
+    return f"postgres://{credentials}@{quote(server['HOST'] or 'localhost', safe='')}{port}/{name}"
 
 
 # --- HTTP ---

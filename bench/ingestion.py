@@ -18,22 +18,20 @@ stopped and the database dropped at the end.
 import argparse
 import datetime as dt
 import http.client
-import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench.harness import admin_execute, database_url, free_port, server_settings  # noqa: E402
+from bench.sdk_batches import generate_requests  # noqa: E402
 
 BENCH_DATABASE = "posthog_api_bench_ingestion"
 PHASE_TIMEOUT = 600
@@ -53,112 +51,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-# --- the events ---
-
-PAGES = ["/", "/pricing", "/docs", "/blog/launch", "/signup", "/login", "/app", "/settings", "/checkout"]
-BROWSERS = [("Chrome", 131), ("Firefox", 133), ("Safari", 18), ("Edge", 131)]
-OS = [("Mac OS X", "14.6"), ("Windows", "11"), ("Linux", ""), ("iOS", "18.1"), ("Android", "15")]
-
-
-def generate_requests(args: argparse.Namespace, token: str) -> tuple[list[bytes], list[dict]]:
-    """Request bodies (posthog-python's /batch/ shape) in send order, and the events they hold."""
-    rng = random.Random(args.seed)
-    identified: set[int] = set()
-    started = dt.datetime.now(dt.UTC)
-    events = []
-    for k in range(args.events):
-        # New people keep arriving while earlier ones return (a growing pool, recent people more likely).
-        pool = max(50, min(args.users, 50 + k * args.users // max(args.events, 1)))
-        user = min(int(rng.expovariate(1.0) * pool / 4), pool - 1) if rng.random() < 0.6 else rng.randrange(pool)
-        anon_id, user_id = f"01{user:06d}-anon-{args.seed}", f"user-{user}"
-        distinct_id = user_id if user in identified else anon_id
-        browser, os_name = BROWSERS[user % len(BROWSERS)], OS[user % len(OS)]
-        page = rng.choice(PAGES)
-        properties = {
-            "$current_url": f"https://shop.example{page}",
-            "$pathname": page,
-            "$host": "shop.example",
-            "$browser": browser[0],
-            "$browser_version": browser[1],
-            "$os": os_name[0],
-            "$os_version": os_name[1],
-            "$device_type": "Mobile" if os_name[0] in ("iOS", "Android") else "Desktop",
-            "$screen_width": 1920,
-            "$screen_height": 1080,
-            "$referrer": "$direct",
-            "$referring_domain": "$direct",
-            "$session_id": f"session-{user}-{k // 500}",
-            "$lib": "posthog-python",
-            "$lib_version": "7.91.1",
-            "$geoip_disable": True,
-            "plan": ["free", "pro", "enterprise"][user % 3],
-            "experiment": f"variant-{user % 2}",
-            "price": round(rng.uniform(1, 500), 2),
-            "items": rng.randint(1, 9),
-        }
-        roll = rng.random()
-        name = "$pageview"
-        if roll < 0.05 and user not in identified:
-            name, distinct_id = "$identify", user_id
-            properties["$anon_distinct_id"] = anon_id
-            properties["$set"] = {"email": f"user{user}@example.com", "plan": properties["plan"]}
-            identified.add(user)
-        elif roll < 0.08:
-            name = "$set"
-            properties["$set"] = {"last_plan_seen": properties["plan"], "visits": k}
-        elif roll < 0.10:
-            name = "$groupidentify"
-            properties.update({"$group_type": "company", "$group_key": f"company-{user % 200}"})
-            properties["$group_set"] = {"name": f"Company {user % 200}", "seats": user % 50}
-        elif roll < 0.25:
-            name = "purchase"
-            properties["$groups"] = {"company": f"company-{user % 200}"}
-        timestamp = (started + dt.timedelta(milliseconds=k)).isoformat()
-        events.append(
-            {"event": name, "distinct_id": distinct_id, "properties": properties, "timestamp": timestamp,
-             "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4))}
-        )  # fmt: skip
-    bodies = []
-    for start in range(0, len(events), args.batch):
-        body = {"api_key": token, "batch": events[start : start + args.batch], "historical_migration": False}
-        body["sent_at"] = events[min(start + args.batch, len(events)) - 1]["timestamp"]
-        bodies.append(json.dumps(body).encode())
-    return bodies, events
-
-
 # --- server, worker and database ---
-
-
-def server_settings() -> dict:
-    if os.environ.get("DATABASE_URL"):
-        import dj_database_url
-
-        return dj_database_url.parse(os.environ["DATABASE_URL"])
-    from posthog_api import embedded_db
-
-    return embedded_db.start()
-
-
-def database_url(server: dict, name: str) -> str:
-    credentials = quote(server["USER"], safe="")
-    if server.get("PASSWORD"):
-        credentials += ":" + quote(server["PASSWORD"], safe="")
-    port = f":{server['PORT']}" if server.get("PORT") else ""
-    return f"postgres://{credentials}@{quote(server['HOST'] or 'localhost', safe='')}{port}/{name}"
-
-
-def admin_execute(server: dict, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(
-        host=server["HOST"],
-        port=server.get("PORT") or None,
-        user=server["USER"],
-        password=server.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
-        connection.execute(statement)
 
 
 def prepare_database() -> str:
@@ -178,12 +71,6 @@ def prepare_database() -> str:
     token = organization.teams.get().api_token
     connections.close_all()
     return token
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(command: list[str], log) -> subprocess.Popen:

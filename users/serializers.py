@@ -1,11 +1,10 @@
-import uuid
-
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, serializers
 
 from organizations.models import Organization
 from organizations.serializers import organization_basic, organization_detail
+from posthog_api.parsing import int_or_none, uuid_or_none
 from posthog_api.serializers import iso_datetime, team_basic
 from projects.models import Team
 from users.models import User
@@ -196,13 +195,13 @@ class UserSerializer(serializers.ModelSerializer):
         return merged
 
     def validate_set_current_organization(self, value: str) -> Organization:
-        organization = Organization.objects.filter(memberships__user=self.instance, pk=_uuid_or_none(value)).first()
+        organization = Organization.objects.filter(memberships__user=self.instance, pk=uuid_or_none(value)).first()
         if organization is None:
             raise serializers.ValidationError(f"Object with id={value} does not exist.", code="does_not_exist")
         return organization
 
     def validate_set_current_team(self, value: str) -> Team:
-        team = Team.objects.filter(organization__memberships__user=self.instance, pk=_int_or_none(value)).first()
+        team = Team.objects.filter(organization__memberships__user=self.instance, pk=int_or_none(value)).first()
         if team is None:
             raise serializers.ValidationError(f"Object with id={value} does not exist.", code="does_not_exist")
         return team
@@ -259,17 +258,3 @@ def _per_id_settings(key: str, value) -> dict:
                 f"Notification setting values must be boolean, got {type(setting)} instead"
             )
     return value
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
-def _int_or_none(value: str) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -91,6 +91,12 @@ def database_settings() -> dict:
     # NOTE: parallel test runs on one server need distinct test databases.
     config["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", f"test_{config['NAME']}")}
     config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": int(os.environ.get("DB_POOL_SIZE", "8"))}
+    # Parameters bound by the server, so that psycopg prepares a statement once it has run a few times on a pooled
+    # connection: PostgreSQL stops re-planning the hot statements (key lookup, tenancy), ~0.3 ms on `@me`.
+    # DB_PREPARE_THRESHOLD=none turns preparing off, e.g. behind a transaction-mode pooler without prepared statements.
+    config["OPTIONS"]["server_side_binding"] = True
+    threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+    config["OPTIONS"]["prepare_threshold"] = None if threshold.lower() == "none" else int(threshold)
     return config
 
 

@@ -10,7 +10,6 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from activity.mixins import ActivityLogMixin
@@ -29,6 +28,7 @@ from persons.serializers import (
 )
 from persons.services import rest as services
 from posthog_api.parsing import int_or_none, uuid_or_none
+from posthog_api.renderers import JSONRenderer
 from posthog_api.throttles import BurstRateThrottle, SustainedRateThrottle
 from posthog_api.viewsets import TenantScopedViewSet
 

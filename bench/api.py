@@ -259,7 +259,7 @@ def main() -> None:
         os.environ.setdefault("SECRET_KEY", "bench-only-secret")
         endpoints = prepare_database()
         port = free_port()
-        server = start_server(port, args.workers, args.threads, log)
+        server = start_server(port, args.workers, args.threads, log, -(-args.connections // args.workers))
         wait_until_ready(server, port)
         for endpoint in endpoints:
             status, body = get(port, endpoint.path, endpoint.headers)
@@ -268,10 +268,11 @@ def main() -> None:
         rounds: list[list[Result]] = [[] for _ in endpoints]
         # Endpoints take turns, round after round, so a load change on the machine hits them all alike.
         for number in range(args.rounds):
-            print(f"round {number + 1}/{args.rounds} ...", flush=True)
             for endpoint, measured in zip(endpoints, rounds, strict=True):
                 load(client, port, endpoint, args, args.warmup)
                 measured.append(load(client, port, endpoint, args, args.duration / args.rounds))
+            turns = " ".join(f"{measured[-1].requests_per_second:7.0f}" for measured in rounds)
+            print(f"round {number + 1}/{args.rounds}, req/s per endpoint: {turns}", flush=True)
         results = [combine(measured) for measured in rounds]
         report(args, client, endpoints, results)
     finally:

@@ -55,10 +55,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, workers: int, threads: int, log) -> subprocess.Popen:
+def start_server(port: int, workers: int, threads: int, log, worker_connections: int | None = None) -> subprocess.Popen:
+    """gunicorn as `manage.py serve` runs it. `worker_connections` caps the connections each worker holds: a gthread
+    worker otherwise accepts every keep-alive connection a load generator opens at once, so one worker can end up
+    serving all of them while the other idles (turns of the same endpoint then differ by 2x at random)."""
     command = [sys.executable, "-m", "gunicorn", "posthog_api.wsgi:application", "--chdir", str(REPO)]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread"]
     command += ["--threads", str(threads), "--no-control-socket"]
+    if worker_connections is not None:
+        command += ["--worker-connections", str(worker_connections)]
     return subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 

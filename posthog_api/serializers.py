@@ -5,7 +5,10 @@ The serializers declare the shapes (schema, input, every nested use). For hot re
 per attribute; tests/posthog_api/test_serializers.py holds each function to its serializer's DRF output.
 """
 
+import datetime
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,8 +20,14 @@ _datetime_field = serializers.DateTimeField(read_only=True)
 
 
 def iso_datetime(value) -> str | None:
-    """A datetime as DRF's DateTimeField renders it (ISO 8601 in the current time zone, `Z` for UTC)."""
-    return None if value is None else _datetime_field.to_representation(value)
+    """A datetime as DRF's DateTimeField renders it (ISO 8601 in the current time zone, `Z` for UTC); aware
+    datetimes directly, the rest (naive, strings) through the field."""
+    if value is None:
+        return None
+    if value.__class__ is not datetime.datetime or value.tzinfo is None:
+        return _datetime_field.to_representation(value)
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def str_or_none(value) -> str | None:

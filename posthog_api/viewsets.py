@@ -111,8 +111,11 @@ class TenantScopedViewSet:
 
     def get_queryset(self):
         queryset = self.safely_get_queryset(super().get_queryset())
+        filters = self.tenant_filters()
+        if not filters:
+            return queryset
         try:
-            return queryset.filter(**self.tenant_filters())
+            return queryset.filter(**filters)
         except (ValueError, ValidationError):
             raise NotFound() from None
 

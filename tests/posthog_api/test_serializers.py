@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta, timezone
 
+from django.utils import timezone as django_timezone
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
@@ -73,3 +74,13 @@ def test_iso_datetime_is_drfs_rendering_in_utc():
     assert iso_datetime(moment) == field.to_representation(moment) == "2026-01-02T02:04:05.678901Z"
     assert iso_datetime(None) is None
     assert iso_datetime(datetime(2026, 1, 2, tzinfo=UTC)) == "2026-01-02T00:00:00Z"
+
+
+def test_iso_datetime_follows_drf_for_naive_values_and_an_active_time_zone():
+    field = serializers.DateTimeField()
+    naive = datetime(2026, 7, 1, 12, 0, 0)
+    aware = datetime(2026, 7, 1, 12, 0, 0, 5, tzinfo=UTC)
+
+    assert iso_datetime(naive) == field.to_representation(naive) == "2026-07-01T12:00:00Z"
+    with django_timezone.override("Europe/Berlin"):
+        assert iso_datetime(aware) == field.to_representation(aware) == "2026-07-01T14:00:00.000005+02:00"

@@ -5,6 +5,8 @@ persons and groups the batch touches, then every event in queue order, then set-
 """
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -41,7 +43,7 @@ class EventRow(NamedTuple):
 
 @dataclass
 class BatchResult:
-    rows: list[EventRow]
+    events: int
     warnings: list[tuple[str, dict]]
 
 
@@ -72,11 +74,21 @@ def _merge_other_id(name: str, properties: dict) -> str | None:
 
 
 def process_batch(
-    *, team_id: int, project_id: int, payloads: list[dict], now: dt.datetime, known_months: set[dt.datetime]
+    *,
+    team_id: int,
+    project_id: int,
+    payloads: list[dict],
+    now: dt.datetime,
+    known_months: set[dt.datetime],
+    events_writer: Callable[[], AbstractContextManager[Callable[[EventRow], None]]],
 ) -> BatchResult:
+    """`events_writer()` opens the events COPY around the loop over the events, so that PostgreSQL stores each row
+    while the next events are processed; nothing else runs on the connection meanwhile. An event whose person a later
+    `$identify` / alias of the batch could merge away is written after the loop, with the person it ends with."""
     warnings: list[tuple[str, dict]] = []
     prepared = []
     distinct_ids: set[str] = set()
+    merging: set[str] = set()  # the distinct ids that merge events of this batch name
     captured_at, captured_text = now, None
     for payload in payloads:
         properties = payload["properties"]
@@ -98,6 +110,7 @@ def process_batch(
         distinct_ids.add(payload["distinct_id"])
         if other_id:
             distinct_ids.add(other_id)
+            merging.update((payload["distinct_id"], other_id))
         prepared.append((payload, timestamp, process_person, other_id))
     year_months = {(item[1].year, item[1].month) for item in prepared}
     months = {dt.datetime(year, month, 1, tzinfo=dt.UTC) for year, month in year_months}
@@ -111,7 +124,22 @@ def process_batch(
     definitions = DefinitionBatch(team_id=team_id, project_id=project_id)
     group_updates = _resolve_groups(groups, prepared)
 
-    rows: list[EventRow] = []
+    with events_writer() as write_event:
+        deferred = _process_events(
+            prepared, persons, groups, definitions, group_updates, warnings, merging, write_event
+        )
+        for row in deferred:
+            write_event(row)
+    warnings.extend(persons.warnings)
+    person_batch_flush(batch=persons)
+    groups.flush()
+    definitions.flush()
+    return BatchResult(len(prepared), warnings)
+
+
+def _process_events(prepared, persons, groups, definitions, group_updates, warnings, merging, write_event) -> list:
+    """Every event in queue order; returns the rows held back because a later merge may change their person."""
+    deferred: list[EventRow] = []
     for index, (payload, timestamp, process_person, other_id) in enumerate(prepared):
         properties = payload["properties"]  # the payload is this batch's own copy: changed in place
         name, distinct_id, event_uuid = payload["event"], payload["distinct_id"], payload["uuid"]
@@ -156,12 +184,13 @@ def process_batch(
         definitions.add_event(
             event=name, timestamp=timestamp, properties=properties, register_properties=name != "$groupidentify"
         )
-        rows.append(EventRow(event_uuid, name, distinct_id, properties, timestamp, person))
-    warnings.extend(persons.warnings)
-    person_batch_flush(batch=persons)
-    groups.flush()
-    definitions.flush()
-    return BatchResult(rows, warnings)
+        row = EventRow(event_uuid, name, distinct_id, properties, timestamp, person)
+        # NOTE: a person can only be merged by a merge event that names one of its distinct ids.
+        if merging and person.__class__ is PersonState and not merging.isdisjoint(person.distinct_ids):
+            deferred.append(row)
+        else:
+            write_event(row)
+    return deferred
 
 
 def _resolve_groups(groups: GroupBatch, prepared: list) -> dict:

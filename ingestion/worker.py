@@ -9,11 +9,19 @@ and rows are taken in id order.
 import datetime as dt
 import logging
 import time
+from contextlib import contextmanager
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 
 from ingestion import fastjson
-from ingestion.pipeline import BatchResult, MissingPartitions, apply_restrictions, month_of, process_batch
+from ingestion.pipeline import (
+    BatchResult,
+    EventRow,
+    MissingPartitions,
+    apply_restrictions,
+    month_of,
+    process_batch,
+)
 from persons.services import PersonState
 
 logger = logging.getLogger("posthog_api.ingestion")
@@ -53,6 +61,27 @@ def ensure_upcoming_partitions(months_ahead: int = 3) -> None:
         months.append(dt.datetime(year, month, 1, tzinfo=dt.UTC))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     ensure_partitions(months)
+
+
+@contextmanager
+def _events_copy(cursor, team_id: int, now: dt.datetime):
+    """A COPY into the events table, and the function that writes one EventRow into it."""
+    person_ids: dict[PersonState, str] = {}  # text of each person's uuid (psycopg's UUID dumper is Python code)
+    dumps = fastjson.dumps
+    with cursor.cursor.copy(f"COPY ingestion_event ({EVENT_COLUMNS}) FROM STDIN") as copy:
+        write_row = copy.write_row
+
+        def write_event(row: EventRow) -> None:
+            event_uuid, event, distinct_id, properties, timestamp, person = row
+            if person.__class__ is PersonState:
+                person = person.resolve()
+                person_id = person_ids.get(person)
+                if person_id is None:
+                    person_id = person_ids[person] = str(person.uuid)
+                person = person_id
+            write_row((event_uuid, team_id, event, distinct_id, dumps(properties), timestamp, now, person))
+
+        yield write_event
 
 
 class Worker:
@@ -211,20 +240,13 @@ class Worker:
         if restrictions:
             payloads = apply_restrictions(payloads, restrictions)
         result = process_batch(
-            team_id=team_id, project_id=project_id, payloads=payloads, now=now, known_months=self.known_months
+            team_id=team_id,
+            project_id=project_id,
+            payloads=payloads,
+            now=now,
+            known_months=self.known_months,
+            events_writer=lambda: _events_copy(cursor, team_id, now),
         )
-        person_ids: dict[PersonState, str] = {}  # text of each person's uuid (psycopg's UUID dumper is Python code)
-        dumps = fastjson.dumps
-        with cursor.cursor.copy(f"COPY ingestion_event ({EVENT_COLUMNS}) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for event_uuid, event, distinct_id, properties, timestamp, person in result.rows:
-                if person.__class__ is PersonState:
-                    person = person.resolve()
-                    person_id = person_ids.get(person)
-                    if person_id is None:
-                        person_id = person_ids[person] = str(person.uuid)
-                    person = person_id
-                write_row((event_uuid, team_id, event, distinct_id, dumps(properties), timestamp, now, person))
         if result.warnings:
             self._write_warnings(cursor, team_id, result.warnings, now)
         if team_id not in self.ingested_teams:

@@ -222,6 +222,26 @@ def test_merges_chain_within_one_batch(team):
     assert {event.person_id for event in events_of(team) if event.event != "e"} == {person.uuid}
 
 
+def test_an_event_before_a_merge_in_its_batch_gets_the_person_the_merge_ends_with(team):
+    # "w" and "x" share a person; the merge of the batch names "x" only, after the event of "w".
+    capture_and_ingest(team, [ev("e", "x"), identify("x", "w"), ev("e", "z")])
+    capture_and_ingest(
+        team,
+        [ev("before", "w"), ev("unrelated", "q"), ev("$merge_dangerously", "z", alias="x"), ev("after", "w")],
+    )
+    person = person_of(team, "z")
+    assert distinct_ids(person) == ["w", "x", "z"]
+    assert Person.objects.filter(team=team).count() == 2  # and "q"
+    by_name = {event.event: event.person_id for event in events_of(team) if event.event != "e"}
+    assert by_name == {
+        "$identify": by_name["$identify"],  # the first batch's, not rewritten
+        "before": person.uuid,
+        "unrelated": person_of(team, "q").uuid,
+        "$merge_dangerously": person.uuid,
+        "after": person.uuid,
+    }
+
+
 def test_new_persons_merged_in_the_same_batch_are_never_written(team):
     capture_and_ingest(team, [ev("e", "a"), ev("e", "b"), identify("b", "a")])
     assert Person.objects.filter(team=team).count() == 1

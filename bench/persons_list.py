@@ -202,7 +202,7 @@ def over_http(endpoints: dict, headers: dict, args) -> dict[str, tuple[float, fl
     log = tempfile.NamedTemporaryFile(prefix="posthog-api-bench-persons-", suffix=".log", delete=False)
     port, server = free_port(), None
     try:
-        server = start_server(port, args.workers, args.threads, log)
+        server = start_server(port, args.workers, args.threads, log, -(-args.connections // args.workers))
         wait_until_ready(server, port, timeout=10)
         turns: dict[str, list] = {label: [] for label in endpoints}
         for _ in range(args.rounds):

@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.harness import admin_execute, database_url, free_port, server_settings  # noqa: E402
+from bench.harness import admin_execute, database_url, free_port, server_settings, start_server  # noqa: E402
 from bench.sdk_batches import generate_requests  # noqa: E402
 
 BENCH_DATABASE = "posthog_api_bench_ingestion"
@@ -259,12 +259,7 @@ def main() -> None:
         bodies, events = generate_requests(args, token)
         total = len(events)
         port = free_port()
-        gunicorn = start(
-            [sys.executable, "-m", "gunicorn", "posthog_api.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
-             "--no-control-socket"],
-            log,
-        )  # fmt: skip
+        gunicorn = start_server(port, args.workers, args.threads, log, -(-args.clients // args.workers))
         wait_ready(port)
         ingest = [sys.executable, str(REPO / "manage.py"), "ingest", "--poll-interval", "0.02"]
         if args.worker_batch:

@@ -7,7 +7,6 @@ persons and groups the batch touches, then every event in queue order, then set-
 import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from definitions.services import DefinitionBatch
@@ -39,12 +38,6 @@ class EventRow(NamedTuple):
     properties: dict
     timestamp: dt.datetime
     person: PersonState | object | None
-
-
-@dataclass
-class BatchResult:
-    events: int
-    warnings: list[tuple[str, dict]]
 
 
 def apply_restrictions(payloads: list[dict], restrictions: list[tuple[str, list | None]]) -> list[dict]:
@@ -81,10 +74,11 @@ def process_batch(
     now: dt.datetime,
     known_months: set[dt.datetime],
     events_writer: Callable[[], AbstractContextManager[Callable[[EventRow], None]]],
-) -> BatchResult:
-    """`events_writer()` opens the events COPY around the loop over the events, so that PostgreSQL stores each row
-    while the next events are processed; nothing else runs on the connection meanwhile. An event whose person a later
-    `$identify` / alias of the batch could merge away is written after the loop, with the person it ends with."""
+) -> list[tuple[str, dict]]:
+    """Processes the batch and returns its ingestion warnings. `events_writer()` opens the events COPY around the loop
+    over the events, so that PostgreSQL stores each row while the next events are processed; nothing else runs on the
+    connection meanwhile. An event whose person a later `$identify` / alias of the batch could merge away is written
+    after the loop, with the person it ends with."""
     warnings: list[tuple[str, dict]] = []
     prepared = []
     distinct_ids: set[str] = set()
@@ -134,7 +128,7 @@ def process_batch(
     person_batch_flush(batch=persons)
     groups.flush()
     definitions.flush()
-    return BatchResult(len(prepared), warnings)
+    return warnings
 
 
 def _process_events(prepared, persons, groups, definitions, group_updates, warnings, merging, write_event) -> list:

@@ -15,7 +15,6 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 
 from ingestion import fastjson
 from ingestion.pipeline import (
-    BatchResult,
     EventRow,
     MissingPartitions,
     apply_restrictions,
@@ -229,7 +228,7 @@ class Worker:
             details = {"error": repr(error)[:1000], "event": payloads[0] if payloads else None}
             self._write_warnings(cursor, team_id, [("event_processing_failed", details)], dt.datetime.now(dt.UTC))
 
-    def _process(self, cursor, team_id: int, project_id: int, payloads: list[dict]) -> BatchResult:
+    def _process(self, cursor, team_id: int, project_id: int, payloads: list[dict]) -> None:
         now = dt.datetime.now(dt.UTC)
         cursor.execute(
             "SELECT r.restriction_type, r.distinct_ids FROM projects_eventingestionrestriction r "
@@ -239,7 +238,7 @@ class Worker:
         restrictions = cursor.fetchall()
         if restrictions:
             payloads = apply_restrictions(payloads, restrictions)
-        result = process_batch(
+        warnings = process_batch(
             team_id=team_id,
             project_id=project_id,
             payloads=payloads,
@@ -247,14 +246,13 @@ class Worker:
             known_months=self.known_months,
             events_writer=lambda: _events_copy(cursor, team_id, now),
         )
-        if result.warnings:
-            self._write_warnings(cursor, team_id, result.warnings, now)
+        if warnings:
+            self._write_warnings(cursor, team_id, warnings, now)
         if team_id not in self.ingested_teams:
             cursor.execute(
                 "UPDATE projects_team SET ingested_event = true WHERE id = %s AND NOT ingested_event", [team_id]
             )
             self.ingested_teams.add(team_id)
-        return result
 
     def _write_warnings(self, cursor, team_id: int, warnings: list[tuple[str, dict]], now: dt.datetime) -> None:
         cursor.execute(

@@ -6,8 +6,8 @@ from django.utils import timezone
 class QueuedEvent(models.Model):
     """Captured events waiting for the ingestion worker (table ingestion_queue).
 
-    One row holds up to CHUNK_SIZE events of one request, in order, as the JSON text of a list of payloads (what
-    `ingestion.capture.normalize_event` returns). Text rather than jsonb: the database never looks inside.
+    One row holds up to CHUNK_SIZE events of one request, in order, as text (the layout is in `ingestion.queue`).
+    Text rather than jsonb: the database never looks inside.
     """
 
     CHUNK_SIZE = 500

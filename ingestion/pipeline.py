@@ -11,7 +11,9 @@ from typing import NamedTuple
 
 from definitions.services import DefinitionBatch
 from groups.services.batch import GroupBatch, group_key_text
+from ingestion import fastjson
 from ingestion.capture import stringify_distinct_id
+from ingestion.queue import PROPERTIES_TEXT
 from ingestion.timestamps import event_timestamp, parse_timestamp
 from persons.services import PersonBatch, PersonState, PropertyUpdate, is_illegal_distinct_id, person_batch_flush
 
@@ -35,7 +37,7 @@ class EventRow(NamedTuple):
     uuid: str
     event: str
     distinct_id: str
-    properties: dict
+    properties: str  # JSON text
     timestamp: dt.datetime
     person: PersonState | object | None
 
@@ -50,6 +52,7 @@ def apply_restrictions(payloads: list[dict], restrictions: list[tuple[str, list 
             continue
         if "skip_person_processing" in matching:
             payload["properties"]["$process_person_profile"] = False
+            payload[PROPERTIES_TEXT] = None
         kept.append(payload)
     return kept
 
@@ -136,13 +139,18 @@ def _process_events(prepared, persons, groups, definitions, group_updates, warni
     deferred: list[EventRow] = []
     for index, (payload, timestamp, process_person, other_id) in enumerate(prepared):
         properties = payload["properties"]  # the payload is this batch's own copy: changed in place
+        text = payload.get(PROPERTIES_TEXT)  # the properties as queued, while they are unchanged
         name, distinct_id, event_uuid = payload["event"], payload["distinct_id"], payload["uuid"]
         if not process_person:
             for key in PERSON_PROPERTY_KEYS:
-                properties.pop(key, None)
+                if key in properties:
+                    del properties[key]
+                    text = None
             person = persons.personless_event(distinct_id)
         else:
-            properties.pop("$process_person_profile", None)
+            if "$process_person_profile" in properties:
+                del properties["$process_person_profile"]
+                text = None
             if other_id and other_id != distinct_id:
                 illegal = [value for value in (distinct_id, other_id) if is_illegal_distinct_id(value)]
                 if illegal:
@@ -168,8 +176,12 @@ def _process_events(prepared, persons, groups, definitions, group_updates, warni
                 definitions.add_person_properties(update.set_once, update.automatic, initial=True)
             elif update.set_once:
                 definitions.add_person_properties(update.set_once, {}, initial=True)
-        for group_index, group_key in group_updates.get(("props", index), []):
-            properties[f"$group_{group_index}"] = group_key
+        group_properties = group_updates.get(("props", index))
+        if group_properties:
+            for group_index, group_key in group_properties:
+                properties[f"$group_{group_index}"] = group_key
+            if text is not None:
+                text = _with_group_keys(text, group_properties)
         change = group_updates.get(("change", index))
         if change:
             groups.update(**change, timestamp=timestamp)
@@ -178,13 +190,20 @@ def _process_events(prepared, persons, groups, definitions, group_updates, warni
         definitions.add_event(
             event=name, timestamp=timestamp, properties=properties, register_properties=name != "$groupidentify"
         )
-        row = EventRow(event_uuid, name, distinct_id, properties, timestamp, person)
+        row = EventRow(event_uuid, name, distinct_id, text or fastjson.dumps(properties), timestamp, person)
         # NOTE: a person can only be merged by a merge event that names one of its distinct ids.
         if merging and person.__class__ is PersonState and not merging.isdisjoint(person.distinct_ids):
             deferred.append(row)
         else:
             write_event(row)
     return deferred
+
+
+def _with_group_keys(text: str, group_properties: list[tuple[int, str]]) -> str:
+    """The properties text (never empty: it holds `$groups`) with `$group_N` keys appended. A key the event already
+    had appears twice; jsonb keeps the last, as the dictionary assignment does."""
+    added = ",".join(f'"$group_{index}":{fastjson.dumps(key)}' for index, key in group_properties)
+    return f"{text[:-1]},{added}}}"
 
 
 def _resolve_groups(groups: GroupBatch, prepared: list) -> dict:

@@ -1,9 +1,19 @@
-"""The durable queue between capture and the ingestion worker."""
+"""The durable queue between capture and the ingestion worker.
+
+A queue row holds the events of one request chunk as text: two lines per event, the event's payload without its
+properties (what `ingestion.capture.normalize_event` returns), then the properties as JSON. The worker parses both,
+and writes the properties line into the events table as it is when it has not changed them, instead of serializing
+them again. JSON text never holds a raw newline, so the lines split cleanly. Rows written before this layout hold a
+JSON list of whole payloads; `decode_chunk` reads both.
+"""
 
 from django.db import connection
 
 from ingestion import fastjson
 from ingestion.models import QueuedEvent
+
+# The properties line of a decoded payload, as queued: None once the worker changes the properties.
+PROPERTIES_TEXT = "properties_text"
 
 # One statement resolves the token and appends every chunk, so a request is either queued whole or not at all.
 ENQUEUE_SQL = """
@@ -14,8 +24,33 @@ WHERE team.api_token = %s
 """
 
 
+def encode_event(payload: dict) -> str:
+    header = {key: value for key, value in payload.items() if key != "properties" and key != PROPERTIES_TEXT}
+    properties = payload.get(PROPERTIES_TEXT) or fastjson.dumps(payload["properties"])
+    return fastjson.dumps(header) + "\n" + properties
+
+
+def encode_chunk(payloads: list[dict]) -> str:
+    return "\n".join(encode_event(payload) for payload in payloads)
+
+
+def decode_chunk(text: str) -> list[dict]:
+    """The payloads of one queue row, each with its properties parsed and their text kept under PROPERTIES_TEXT."""
+    if text.startswith("["):
+        return fastjson.loads(text)
+    lines = text.split("\n")
+    loads = fastjson.loads
+    payloads = []
+    for index in range(0, len(lines), 2):
+        payload = loads(lines[index])
+        payload["properties"] = loads(lines[index + 1])
+        payload[PROPERTIES_TEXT] = lines[index + 1]
+        payloads.append(payload)
+    return payloads
+
+
 def serialize_payloads(payloads: list[dict]) -> list[str]:
-    return [fastjson.dumps(payload) for payload in payloads]
+    return [encode_event(payload) for payload in payloads]
 
 
 def enqueue(*, token: str, serialized: list[str]) -> int:
@@ -24,7 +59,7 @@ def enqueue(*, token: str, serialized: list[str]) -> int:
     chunks = [serialized[start : start + size] for start in range(0, len(serialized), size)]
     params: list = []
     for chunk in chunks:
-        params += ["[" + ",".join(chunk) + "]", len(chunk)]
+        params += ["\n".join(chunk), len(chunk)]
     # NOTE: plain text parameters, not a text[] array: psycopg escapes array elements character by character.
     sql = ENQUEUE_SQL.format(values=", ".join(["(%s::text, %s::int)"] * len(chunks)))
     with connection.cursor() as cursor:

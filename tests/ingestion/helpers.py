@@ -3,6 +3,7 @@ import json
 from django.test import Client
 
 from ingestion.models import Event, QueuedEvent
+from ingestion.queue import PROPERTIES_TEXT, decode_chunk
 from ingestion.worker import Worker
 
 OK = {"status": 1}
@@ -14,8 +15,11 @@ def post(path: str, body, *, content_type: str = "application/json", **extra):
 
 
 def queued() -> list[dict]:
-    """Every queued payload, in queue order."""
-    return [payload for row in QueuedEvent.objects.order_by("id") for payload in json.loads(row.payload)]
+    """Every queued payload, in queue order (without the properties text the worker keeps)."""
+    payloads = [payload for row in QueuedEvent.objects.order_by("id") for payload in decode_chunk(row.payload)]
+    for payload in payloads:
+        del payload[PROPERTIES_TEXT]
+    return payloads
 
 
 def ingest() -> int:

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from ingestion.models import Event, IngestionWarning, QueuedEvent
+from ingestion.queue import decode_chunk
 from ingestion.worker import Worker
 from persons.models import Person
 from tests.ingestion.helpers import capture_and_ingest, events_of, ingest, post, queued
@@ -122,7 +123,7 @@ def test_a_failed_batch_writes_nothing(team):
     ):
         assert Worker(poll_interval=0).run_once() == 0
     assert (Event.objects.count(), Person.objects.count()) == (0, 0)
-    assert [len(json.loads(row.payload)) for row in QueuedEvent.objects.all()] == [1]
+    assert [len(decode_chunk(row.payload)) for row in QueuedEvent.objects.all()] == [1]
 
 
 def test_staff_ingestion_restrictions_drop_events_or_skip_persons(team):
@@ -135,3 +136,37 @@ def test_staff_ingestion_restrictions_drop_events_or_skip_persons(team):
     capture_and_ingest(team, [{"event": "a", "distinct_id": "spammer"}, {"event": "b", "distinct_id": "u"}])
     assert [(event.event, event.properties) for event in events_of(team)] == [("b", {"$process_person_profile": False})]
     assert not Person.objects.filter(team=team).exists()
+
+
+def test_a_queue_row_in_the_earlier_layout_is_still_processed(team):
+    payload = {"event": "e", "distinct_id": "u", "uuid": "0190d8a4-1c1e-7e3c-8d0e-0a1b2c3d4e5f"}
+    payload |= {"properties": {"plan": "pro"}, "now": "2026-11-26T10:00:00+00:00"}
+    QueuedEvent.objects.create(team=team, payload=json.dumps([payload]), event_count=1)
+    assert ingest() == 1
+    (stored,) = events_of(team)
+    assert (str(stored.uuid), stored.properties, stored.timestamp) == (
+        payload["uuid"],
+        {"plan": "pro"},
+        dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC),
+    )
+
+
+def test_text_that_copy_escapes_is_stored_unchanged(team):
+    tricky = "tab\there, newline\nthere, carriage\rreturn, back\\slash \\N \\\\"
+    properties = {"note": tricky, tricky: [tricky, {"nested": "\\"}], "quote": '"'}
+    capture_and_ingest(team, [{"event": f"e {tricky}", "distinct_id": f"u {tricky}", "properties": properties}])
+    (stored,) = events_of(team)
+    assert (stored.event, stored.distinct_id, stored.properties) == (f"e {tricky}", f"u {tricky}", properties)
+
+
+def test_group_properties_are_added_to_the_queued_properties_text(team):
+    events = [
+        {"event": "a", "distinct_id": "u", "properties": {"$groups": {"company": "acme"}, "$group_0": "stale"}},
+        {"event": "b", "distinct_id": "u", "properties": {"$groups": {"company": "acme"}}, "uuid": None},
+    ]
+    events[1]["properties"]["$groups"] = {"company": 'quote " and \\ back'}
+    capture_and_ingest(team, events)
+    assert {e.event: e.properties for e in events_of(team)} == {
+        "a": {"$groups": {"company": "acme"}, "$group_0": "acme"},
+        "b": {"$groups": {"company": 'quote " and \\ back'}, "$group_0": 'quote " and \\ back'},
+    }

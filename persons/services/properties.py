@@ -68,7 +68,7 @@ class PropertyUpdate:
         unset = unset_keys(properties["$unset"]) if "$unset" in properties else []
         automatic = {}
         if lift_automatic:
-            automatic = {key: value for key, value in properties.items() if key in _AUTO_SET}
+            automatic = {key: properties[key] for key in _AUTO_SET.intersection(properties)}
             if automatic and properties.get("$is_server") is True:
                 for key in _SERVER_SKIPPED:
                     automatic.pop(key, None)

@@ -23,6 +23,8 @@ PERSON_EVENTS |= {"$delete_person_property"}
 NO_PERSON_UPDATE_EVENTS = {"$exception", "$$heatmap", "$groupidentify", "$delete_group_property"}
 DROPPED_WHEN_PERSONLESS = {"$identify", "$create_alias", "$merge_dangerously", "$groupidentify"}
 PERSON_PROPERTY_KEYS = ("$set", "$set_once", "$unset")
+# How often (in events) held-back rows are checked for release.
+RELEASE_INTERVAL = 256
 # Older events share one partition (ingestion_event_before_2000).
 FIRST_MONTHLY_PARTITION = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -80,12 +82,13 @@ def process_batch(
 ) -> list[tuple[str, dict]]:
     """Processes the batch and returns its ingestion warnings. `events_writer()` opens the events COPY around the loop
     over the events, so that PostgreSQL stores each row while the next events are processed; nothing else runs on the
-    connection meanwhile. An event whose person a later `$identify` / alias of the batch could merge away is written
-    after the loop, with the person it ends with."""
+    connection meanwhile. An event whose person a later `$identify` / alias of the batch could merge away is held
+    back until the last merge naming one of that person's distinct ids has run, and written with the person it then
+    has."""
     warnings: list[tuple[str, dict]] = []
     prepared = []
     distinct_ids: set[str] = set()
-    merging: set[str] = set()  # the distinct ids that merge events of this batch name
+    last_merge: dict[str, int] = {}  # distinct id → position of the last merge event of the batch naming it
     captured_at, captured_text = now, None
     for payload in payloads:
         properties = payload["properties"]
@@ -107,7 +110,7 @@ def process_batch(
         distinct_ids.add(payload["distinct_id"])
         if other_id:
             distinct_ids.add(other_id)
-            merging.update((payload["distinct_id"], other_id))
+            last_merge[payload["distinct_id"]] = last_merge[other_id] = len(prepared)
         prepared.append((payload, timestamp, process_person, other_id))
     year_months = {(item[1].year, item[1].month) for item in prepared}
     months = {dt.datetime(year, month, 1, tzinfo=dt.UTC) for year, month in year_months}
@@ -123,7 +126,7 @@ def process_batch(
 
     with events_writer() as write_event:
         deferred = _process_events(
-            prepared, persons, groups, definitions, group_updates, warnings, merging, write_event
+            prepared, persons, groups, definitions, group_updates, warnings, last_merge, write_event
         )
         for row in deferred:
             write_event(row)
@@ -134,8 +137,8 @@ def process_batch(
     return warnings
 
 
-def _process_events(prepared, persons, groups, definitions, group_updates, warnings, merging, write_event) -> list:
-    """Every event in queue order; returns the rows held back because a later merge may change their person."""
+def _process_events(prepared, persons, groups, definitions, group_updates, warnings, last_merge, write_event) -> list:
+    """Every event in queue order; returns the rows still held back because a later merge may change their person."""
     deferred: list[EventRow] = []
     for index, (payload, timestamp, process_person, other_id) in enumerate(prepared):
         properties = payload["properties"]  # the payload is this batch's own copy: changed in place
@@ -191,12 +194,32 @@ def _process_events(prepared, persons, groups, definitions, group_updates, warni
             event=name, timestamp=timestamp, properties=properties, register_properties=name != "$groupidentify"
         )
         row = EventRow(event_uuid, name, distinct_id, text or fastjson.dumps(properties), timestamp, person)
-        # NOTE: a person can only be merged by a merge event that names one of its distinct ids.
-        if merging and person.__class__ is PersonState and not merging.isdisjoint(person.distinct_ids):
+        if last_merge and person.__class__ is PersonState and _merged_later(person, last_merge, index):
             deferred.append(row)
         else:
             write_event(row)
+        if deferred and index % RELEASE_INTERVAL == 0:
+            deferred = _release(deferred, last_merge, index, write_event)
     return deferred
+
+
+def _release(deferred: list[EventRow], last_merge: dict[str, int], index: int, write_event) -> list[EventRow]:
+    """Writes the held-back rows that no merge after position `index` can change; returns the others."""
+    kept = []
+    for row in deferred:
+        if _merged_later(row.person, last_merge, index):
+            kept.append(row)
+        else:
+            write_event(row)
+    return kept
+
+
+def _merged_later(person: PersonState, last_merge: dict[str, int], index: int) -> bool:
+    """Whether a merge event after position `index` names one of the person's distinct ids. Only such a merge can
+    change the person (one that adds ids to it names one it has), so a row held back for it can be written once
+    the last of them has run."""
+    ids = person.resolve().distinct_ids
+    return not last_merge.keys().isdisjoint(ids) and any(last_merge.get(did, -1) > index for did in ids)
 
 
 def _with_group_keys(text: str, group_properties: list[tuple[int, str]]) -> str:

@@ -242,6 +242,27 @@ def test_an_event_before_a_merge_in_its_batch_gets_the_person_the_merge_ends_wit
     }
 
 
+@pytest.mark.parametrize("release_interval", [1, 256])
+def test_a_held_back_event_waits_for_merges_its_person_joins_later_in_the_batch(team, monkeypatch, release_interval):
+    # When "before" is processed its person has only "x"; the identify adds "y", and only the later merge, which
+    # names "y", moves the person into z's: held-back rows are checked after every event when the interval is 1.
+    monkeypatch.setattr("ingestion.pipeline.RELEASE_INTERVAL", release_interval)
+    capture_and_ingest(team, [ev("e", "z")])
+    batch = [ev("before", "x"), identify("y", "x"), ev("between", "q"), ev("$merge_dangerously", "z", alias="y")]
+    capture_and_ingest(team, [*batch, ev("after", "x")])
+    person = person_of(team, "z")
+    assert distinct_ids(person) == ["x", "y", "z"]
+    by_name = {event.event: event.person_id for event in events_of(team)}
+    assert by_name == {
+        "e": person.uuid,
+        "before": person.uuid,
+        "$identify": person.uuid,
+        "between": person_of(team, "q").uuid,
+        "$merge_dangerously": person.uuid,
+        "after": person.uuid,
+    }
+
+
 def test_new_persons_merged_in_the_same_batch_are_never_written(team):
     capture_and_ingest(team, [ev("e", "a"), ev("e", "b"), identify("b", "a")])
     assert Person.objects.filter(team=team).count() == 1

@@ -101,10 +101,10 @@ def apply_property_update(
     if not force and not update.set and not update.set_once and not update.unset:
         # Only lifted automatic properties: a write is due only when one of them or its `$initial_*` twin is absent
         # (refreshing present ones is never worth a write, below), which the common returning visitor never needs.
-        for key in update.automatic:
-            if key not in properties or _INITIAL_KEYS[key] not in properties:
-                break
-        else:
+        automatic = update.automatic
+        if properties.keys() >= automatic.keys() and all(
+            map(properties.__contains__, map(_INITIAL_KEYS.__getitem__, automatic))
+        ):
             return None
     if not properties and not update.unset:
         return _new_properties(update)

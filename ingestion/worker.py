@@ -11,6 +11,7 @@ import logging
 import time
 from contextlib import contextmanager
 
+import psycopg
 from django.db import InterfaceError, OperationalError, connection, transaction
 
 from ingestion import fastjson
@@ -30,6 +31,9 @@ TEAM_LOCK_NAMESPACE = 0x1A6E
 DEFAULT_BATCH_EVENTS = 10_000
 MAX_ROWS_PER_BATCH = 1000
 EVENT_COLUMNS = "uuid, team_id, event, distinct_id, properties, timestamp, created_at, person_id"
+# A lost connection or server: retried later, never blamed on the batch. psycopg's own classes come from the COPYs,
+# which run on psycopg's cursor outside Django's error wrapping.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def known_partition_months() -> set[dt.datetime]:
@@ -127,7 +131,7 @@ class Worker:
             try:
                 done = self.run_once()
                 backoff = self.poll_interval
-            except (OperationalError, InterfaceError) as exc:
+            except DATABASE_UNAVAILABLE as exc:
                 logger.warning("ingestion: database unavailable (%s); retrying in %.1fs", exc, backoff)
                 connection.close()
                 time.sleep(backoff)
@@ -209,7 +213,7 @@ class Worker:
                     payloads = payloads[:1]
                 self._process(cursor, team_id, project_id, payloads)
             return len(payloads)
-        except (OperationalError, InterfaceError, MissingPartitions):
+        except (*DATABASE_UNAVAILABLE, MissingPartitions):
             raise
         except Exception as exc:
             if team_id is None or not claimed:

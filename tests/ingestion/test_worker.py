@@ -2,6 +2,7 @@ import datetime as dt
 import json
 from unittest import mock
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -111,6 +112,17 @@ def test_an_event_that_cannot_be_processed_is_set_aside_and_the_rest_goes_on(tea
     assert warning.type == "event_processing_failed"
     assert (warning.details["error"], warning.details["event"]["event"]) == ("ValueError('boom')", "e2")
     assert not QueuedEvent.objects.exists()
+
+
+@pytest.mark.parametrize("error", [psycopg.OperationalError("server closed"), psycopg.InterfaceError("closed")])
+def test_a_connection_lost_in_a_copy_is_retried_not_blamed_on_the_batch(team, error):
+    # The COPYs run on psycopg's own cursor, whose errors Django does not wrap into its classes.
+    body = {"api_key": team.api_token, "batch": [{"event": "e", "distinct_id": "u"}]}
+    assert post("/batch/", body).status_code == 200
+    worker = Worker(poll_interval=0)
+    with mock.patch("ingestion.worker._events_copy", side_effect=error), pytest.raises(type(error)):
+        worker.run_once()
+    assert (worker.isolated_up_to, Event.objects.count(), len(queued())) == ({}, 0, 1)
 
 
 def test_a_failed_batch_writes_nothing(team):

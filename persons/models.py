@@ -7,13 +7,11 @@ from django.utils import timezone
 # NOTE: PostHog derives a person's UUID from the team and the first distinct id, so re-sending an id after the
 # person was deleted recreates the same UUID (persons-groups-ingestion.md §2.2).
 PERSON_UUID_NAMESPACE = uuid.UUID("932979b4-65c3-4424-8467-0b66ec27bc22")
-
-
 _NAMESPACE_BYTES = PERSON_UUID_NAMESPACE.bytes
 
 
 def person_uuid_for(team_id: int, distinct_id: str) -> uuid.UUID:
-    """uuid.uuid5(PERSON_UUID_NAMESPACE, f"{team_id}:{distinct_id}"), in half the time (ingestion's hot path)."""
+    """uuid.uuid5(PERSON_UUID_NAMESPACE, f"{team_id}:{distinct_id}"), a third faster (ingestion's hot path)."""
     digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{team_id}:{distinct_id}".encode()).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant

@@ -164,7 +164,7 @@ def test_a_queue_row_in_the_earlier_layout_is_still_processed(team):
 
 
 def test_text_that_copy_escapes_is_stored_unchanged(team):
-    tricky = "tab\there, newline\nthere, carriage\rreturn, back\\slash \\N \\\\"
+    tricky = "tab\there, newline\nthere, carriage\rreturn, back\\slash \\N \\\\, separators \u2028\u2029\x0b\x0c\x1c"
     properties = {"note": tricky, tricky: [tricky, {"nested": "\\"}], "quote": '"'}
     capture_and_ingest(team, [{"event": f"e {tricky}", "distinct_id": f"u {tricky}", "properties": properties}])
     (stored,) = events_of(team)

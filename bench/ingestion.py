@@ -9,8 +9,10 @@ users, identifies that merge, `$set`, groups). Three measured phases, in one run
 2. end to end (fresh persons, worker running): from the first request until the worker has processed every event;
 3. baseline: COPY of the same event rows into the events table, rows/s.
 
+Each throughput phase and each COPY starts after a CHECKPOINT, so that none pays for the write-back of the one
+before it (the paced latency phase does not: a checkpoint during steady traffic is part of what it measures).
 Prints each figure, the end-to-end / COPY ratio and the event counts. Bounded in time; everything it started is
-stopped and the database dropped at the end.
+stopped and the database dropped at the end. Figures: bench/README.md.
 
     .venv/bin/python bench/ingestion.py [--events 100000] [--clients 8] [--batch 100] [--workers 2]
 """
@@ -166,6 +168,17 @@ def sql_execute(url: str, statement: str) -> None:
         connection.execute(statement)
 
 
+def checkpoint(url: str) -> None:
+    """Write back what the earlier phases left dirty, so that no measured phase pays for another's checkpoint (one
+    started by a phase's WAL otherwise runs on into the next). Needs superuser or pg_checkpoint; skipped without."""
+    import psycopg
+
+    try:
+        sql_execute(url, "CHECKPOINT")
+    except psycopg.errors.InsufficientPrivilege:
+        pass
+
+
 def queued_events(url: str) -> int:
     return sql_value(url, "SELECT coalesce(sum(event_count), 0) FROM ingestion_queue")
 
@@ -205,6 +218,7 @@ def copy_baseline(url: str) -> tuple[float, int]:
         rows = connection.execute(f"SELECT {columns.replace('properties', 'properties::text')} FROM ingestion_event")
         rows = rows.fetchall()
         connection.execute("TRUNCATE ingestion_event")
+        checkpoint(url)
         started = time.perf_counter()
         with connection.transaction(), connection.cursor() as cursor:
             with cursor.copy(f"COPY ingestion_event ({columns}) FROM STDIN") as copy:
@@ -223,6 +237,7 @@ def copy_from_events(url: str, events: list[dict]) -> float:
     with psycopg.connect(url, autocommit=True) as connection:
         team_id = connection.execute("SELECT id FROM projects_team LIMIT 1").fetchone()[0]
         connection.execute("TRUNCATE ingestion_event")
+        checkpoint(url)
         started = time.perf_counter()
         now = dt.datetime.now(dt.UTC)
         with connection.transaction(), connection.cursor() as cursor:
@@ -271,11 +286,13 @@ def main() -> None:
         # Warm-up (not measured): every gunicorn thread imports its views and opens its connection on first use.
         post_all(port, bodies[: args.clients * 8], args.clients)
         sql_execute(url, RESET_SQL)
+        checkpoint(url)
         seconds, latencies, failures = post_all(port, bodies, args.clients)
         queued = queued_events(url)
         capture_rate = total / seconds
         print(f"capture only:  {capture_rate:9.0f} events/s  ({seconds:.1f}s, {failures} failed requests)")
         print(f"  request latency: p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms")
+        checkpoint(url)
         worker = start(ingest, log)
         # The clock starts at the worker's first committed batch (not at its process start-up).
         first_left, started = wait_first_batch(url, queued)
@@ -284,6 +301,7 @@ def main() -> None:
         print(f"worker only:   {worker_rate:9.0f} events/s  (draining the backlog)")
         stop(worker)
         sql_execute(url, RESET_SQL)
+        checkpoint(url)
 
         worker = start(ingest, log)
         time.sleep(2)  # let the worker start before the clock runs

@@ -4,7 +4,8 @@ A queue row holds the events of one request chunk as text: two lines per event, 
 properties (what `ingestion.capture.normalize_event` returns), then the properties as JSON. The worker parses both,
 and writes the properties line into the events table as it is when it has not changed them, instead of serializing
 them again. JSON text never holds a raw newline, so the lines split cleanly. Rows written before this layout hold a
-JSON list of whole payloads; `decode_chunk` reads both.
+JSON list of whole payloads; `decode_chunk` reads both (a worker older than this layout cannot read the new one:
+upgrade the workers with, or before, the web servers).
 """
 
 from django.db import connection

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.posthog_api.reference_schema import generated_schema
+from tests.posthog_api.reference_schema import generated_schema, operation_contract
 
 # The shared contract folder sits beside the checkout, here and in CI.
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "posthog-openapi-scope.json"
 FAMILIES = ("/persons/", "/groups/", "/property_definitions/")
-ANALYTICS = ("funnel", "lifecycle", "/path/", "retention", "stickiness", "trends")
+# PostHog dropped these insight actor endpoints before it served /api/environments/ (only its 2023 schema has them).
+PROJECTS_ONLY = ("/persons/path/", "/persons/retention/")
+ACTORS = ("/funnel/", "/lifecycle/", "/path/", "/retention/", "/stickiness/", "/trends/")
 COMPONENTS = [
     "Person",
     "PatchedPerson",
@@ -32,11 +34,15 @@ def reference_operations() -> list[tuple[str, str, str]]:
     return sorted(
         (method, path, root)
         for path, item in reference()["paths"].items()
-        if any(family in path for family in FAMILIES) and not any(word in path for word in ANALYTICS)
+        if any(family in path for family in FAMILIES)
         for method in item
         for root in ("projects", "environments")
-        if not (root == "environments" and "property_definitions" in path)
+        if not (root == "environments" and ("property_definitions" in path or path.endswith(PROJECTS_ONLY)))
     )
+
+
+def is_actor(path: str) -> bool:
+    return any(word in path for word in ACTORS)
 
 
 def query_parameters(operation: dict) -> dict[str, bool]:
@@ -59,6 +65,30 @@ def test_operation_matches_the_reference(method, path, root):
     for name, required in query_parameters(expected).items():
         assert generated_query.get(name) == required, name
     assert body_refs(generated) == body_refs(expected)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "root"),
+    [operation for operation in reference_operations() if is_actor(operation[1])],
+)
+def test_actor_operation_has_the_reference_contract(method, path, root):
+    expected = operation_contract(reference(), reference()["paths"][path][method])
+    schema = generated_schema()
+    generated = operation_contract(schema, schema["paths"][path.replace("/api/projects/", f"/api/{root}/")][method])
+    if root == "environments":
+        expected["operationId"] = f"environments_{expected['operationId']}"
+    assert generated == expected
+
+
+def test_every_actor_operation_of_the_reference_is_compared():
+    actors = {(method, path, root) for method, path, root in reference_operations() if is_actor(path)}
+    assert len([operation for operation in actors if operation[2] == "projects"]) == 10
+    assert len([operation for operation in actors if operation[2] == "environments"]) == 7
+
+
+@pytest.mark.parametrize("path", PROJECTS_ONLY)
+def test_path_and_retention_are_not_documented_under_environments(path):
+    assert f"/api/environments/{{project_id}}{path}" not in generated_schema()["paths"]
 
 
 @pytest.mark.parametrize("name", COMPONENTS)

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class WebAnalyticsConfig(AppConfig):
+    name = "web_analytics"

@@ -94,9 +94,12 @@ class PluginSerializer(serializers.ModelSerializer):
 
 
 class NullableBooleanField(serializers.BooleanField):
-    """A boolean that stays unset when a form body leaves it out (DRF would read a missing form field as false)."""
+    """A boolean that stays unset when a form body leaves it out (DRF reads a missing form field as false, or as
+    null when the field allows null), so the model default applies."""
 
-    default_empty_html = empty
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.default_empty_html = empty
 
 
 class PluginConfigSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
@@ -50,12 +50,19 @@ def _log_plugin(plugin: Plugin, activity: str, user, *, organization_id) -> None
 
 
 @transaction.atomic
-def plugin_install(*, organization: Organization, user, url: str | None, **fields) -> Plugin:
+def plugin_install(*, organization: Organization, user, url: str | None = None, **fields) -> Plugin:
     if fields.get("is_global") and organization.plugins_access_level < Organization.PluginsAccessLevel.ROOT:
         raise PermissionDenied(GLOBAL_REFUSED)
+    duplicate = ValidationError(f'Plugin from URL "{url}" already installed!')
     if url and Plugin.objects.filter(url=url).exists():
-        raise ValidationError(f'Plugin from URL "{url}" already installed!')
-    plugin = Plugin.objects.create(organization=organization, url=url or None, updated_at=timezone.now(), **fields)
+        raise duplicate
+    try:
+        with transaction.atomic():
+            plugin = Plugin.objects.create(
+                organization=organization, url=url or None, updated_at=timezone.now(), **fields
+            )
+    except IntegrityError:  # the same URL installed concurrently
+        raise duplicate from None
     _log_plugin(plugin, "installed", user, organization_id=organization.pk)
     return plugin
 

@@ -2,6 +2,7 @@ import json
 import re
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -83,11 +84,13 @@ class PluginSerializer(serializers.ModelSerializer):
             return attrs
         if attrs.get("plugin_type") == Plugin.PluginType.SOURCE:
             return attrs
-        url = attrs.get("url") or ""
-        if url.startswith("file:"):
-            attrs.setdefault("plugin_type", Plugin.PluginType.LOCAL)
-        elif ARCHIVE_URL.match(url) and attrs.get("plugin_type") in (None, "custom", "repository"):
-            attrs["plugin_type"] = attrs.get("plugin_type") or Plugin.PluginType.CUSTOM
+        # NOTE: PostHog downloads the archive and reads plugin.json here; nothing is downloaded, so the plugin's
+        # name, config schema and capabilities come from the body, as for a source plugin.
+        url, plugin_type = attrs.get("url") or "", attrs.get("plugin_type")
+        if url.startswith("file:") and plugin_type in (None, Plugin.PluginType.LOCAL):
+            attrs["plugin_type"] = Plugin.PluginType.LOCAL
+        elif ARCHIVE_URL.match(url) and plugin_type in (None, Plugin.PluginType.CUSTOM, Plugin.PluginType.REPOSITORY):
+            attrs["plugin_type"] = plugin_type or Plugin.PluginType.CUSTOM
         else:
             raise serializers.ValidationError(URL_REFUSED)
         return attrs
@@ -136,7 +139,10 @@ class PluginConfigSerializer(serializers.ModelSerializer):
         organization = self.context.get("organization")
         if organization is not None and "plugin" in self.fields:
             # Deliberately stricter than PostHog: only plugins this organization can see may be configured.
-            self.fields["plugin"].queryset = Plugin.objects.filter(Plugin.visible_to(organization.pk))
+            visible = Plugin.visible_to(organization.pk)
+            if isinstance(self.instance, PluginConfig):
+                visible |= Q(pk=self.instance.plugin_id)  # a PUT names the config's own plugin again
+            self.fields["plugin"].queryset = Plugin.objects.filter(visible)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_config(self, plugin_config: PluginConfig):
@@ -203,7 +209,9 @@ def attachment_overlay(attachment, *, secret: bool) -> dict:
 
 
 class RearrangeSerializer(serializers.Serializer):
-    orders = serializers.DictField(child=serializers.IntegerField(min_value=-(2**31), max_value=2**31 - 1))
+    orders = serializers.DictField(
+        required=False, child=serializers.IntegerField(min_value=-(2**31), max_value=2**31 - 1)
+    )
 
     def validate_orders(self, orders: dict) -> dict[int, int]:
         parsed = {}

@@ -15,7 +15,6 @@ from plugins.models import SECRET_FIELD_VALUE, Plugin, PluginAttachment, PluginC
 
 CONFIG_UNAVAILABLE = "Plugin configuration is not available for the current organization!"
 GLOBAL_REFUSED = "This organization can't manage global plugins!"
-TRANSPILED_FILES = ("frontend.tsx", "site.ts")
 
 
 def can_configure_plugins(organization: Organization) -> bool:

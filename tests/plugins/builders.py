@@ -3,11 +3,17 @@
 from plugins.models import SECRET_FIELD_VALUE, Plugin, PluginConfig
 from tests.organizations.bodies import iso
 
+DESTINATIONS, FRONTEND_APPS = "pipeline_destination_configs", "pipeline_frontend_apps_configs"
 DESTINATION_CAPABILITIES = {"methods": ["onEvent"], "jobs": [], "scheduled_tasks": []}
 SECRET_SCHEMA = [
     {"key": "url", "name": "Webhook URL", "type": "string", "required": True},
     {"key": "token", "name": "Token", "type": "string", "secret": True},
 ]
+
+
+def configs_url(team, family: str = DESTINATIONS, plugin_config=None, root: str = "projects") -> str:
+    base = f"/api/{root}/{team.id}/{family}/"
+    return f"{base}{plugin_config.id}/" if plugin_config is not None else base
 
 
 def make_plugin(organization, name: str = "Webhook", **fields) -> Plugin:

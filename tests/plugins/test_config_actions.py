@@ -7,8 +7,15 @@ from activity.models import ActivityLog
 from organizations.models import Organization
 from plugins.models import PluginSourceFile
 from posthog_api.testing import error, not_found, permission_denied
-from tests.plugins.builders import config_body, make_config, make_frontend_app, make_plugin
-from tests.plugins.test_configs import DESTINATIONS, FRONTEND_APPS, configs_url
+from tests.plugins.builders import (
+    DESTINATIONS,
+    FRONTEND_APPS,
+    config_body,
+    configs_url,
+    make_config,
+    make_frontend_app,
+    make_plugin,
+)
 
 NO_KEYS = permission_denied("This action does not support personal API key access")
 EXPORT_JOB = {
@@ -240,3 +247,12 @@ def test_custom_actions_refuse_personal_api_keys(client, team, plugin, method, s
     response = getattr(client, method)(configs_url(team) + suffix.format(id=plugin_config.id), {}, format="json")
     assert response.status_code == 403
     assert response.json() == NO_KEYS
+
+
+def test_rearrange_without_orders_answers_the_enabled_configs(session, team, plugin):
+    enabled = make_config(team, plugin, order=1, enabled=True)
+    make_config(team, plugin, order=2)
+    response = session.patch(f"{configs_url(team)}rearrange/", {}, format="json")
+    assert response.status_code == 200
+    assert response.json() == [config_body(enabled, with_plugin=False)]
+    assert not ActivityLog.objects.exists()

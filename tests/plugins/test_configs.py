@@ -1,17 +1,19 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from activity.models import ActivityLog
 from organizations.models import Organization
 from plugins.models import SECRET_FIELD_VALUE, PluginConfig
 from posthog_api.testing import error, key_client, make_key, not_found, permission_denied
-from tests.plugins.builders import config_body, make_config, make_frontend_app, make_plugin
-
-DESTINATIONS, FRONTEND_APPS = "pipeline_destination_configs", "pipeline_frontend_apps_configs"
-
-
-def configs_url(team, family: str = DESTINATIONS, plugin_config=None, root: str = "projects") -> str:
-    base = f"/api/{root}/{team.id}/{family}/"
-    return f"{base}{plugin_config.id}/" if plugin_config is not None else base
+from tests.plugins.builders import (
+    DESTINATIONS,
+    FRONTEND_APPS,
+    config_body,
+    configs_url,
+    make_config,
+    make_frontend_app,
+    make_plugin,
+)
 
 
 @pytest.fixture
@@ -149,8 +151,6 @@ def test_create_with_a_json_config_inserts_a_row_and_logs_enabling(client, team,
 
 
 def test_create_from_a_form_reads_the_config_json_string_and_stores_attachments(client, team, plugin):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     upload = SimpleUploadedFile("cert.pem", b"PEM!", content_type="application/x-pem-file")
     body = {
         "plugin": plugin.id,
@@ -357,8 +357,6 @@ def test_update_logs_config_changes_with_masked_secrets_and_the_enabled_flip(cli
 
 
 def test_form_update_replaces_and_removes_attachments(client, team, plugin):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     plugin_config = make_config(team, plugin)
     plugin_config.attachments.create(
         team=team, key="a", content_type="text/plain", file_name="a.txt", file_size=1, contents=b"a"

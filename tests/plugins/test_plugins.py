@@ -5,8 +5,7 @@ from activity.models import ActivityLog
 from organizations.models import Organization
 from plugins.models import Plugin, PluginConfig, PluginSourceFile
 from posthog_api.testing import error, not_found, permission_denied
-from tests.plugins.builders import make_config, make_frontend_app, make_plugin, plugin_body
-from tests.plugins.test_configs import FRONTEND_APPS, configs_url
+from tests.plugins.builders import FRONTEND_APPS, configs_url, make_config, make_frontend_app, make_plugin, plugin_body
 
 LEVEL = Organization.PluginsAccessLevel
 SOURCE_PLUGIN = {
@@ -221,3 +220,9 @@ def test_source_actions_refuse_personal_api_keys(client, organization):
     response = client.get(f"{plugins_url(organization, app)}source/")
     assert response.status_code == 403
     assert response.json() == permission_denied("This action does not support personal API key access")
+
+
+def test_a_file_url_installs_a_local_plugin(client, organization):
+    response = client.post(plugins_url(organization), {"url": "file:../my-plugin", "name": "Local"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["plugin_type"] == "local"

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "definitions",
     "ingestion",
     "web_analytics",
+    "plugins",
 ]
 
 MIDDLEWARE = [

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "groups",
     "definitions",
     "ingestion",
+    "sharing",
 ]
 
 MIDDLEWARE = [

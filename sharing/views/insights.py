@@ -30,7 +30,8 @@ class InsightViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
 
     def safely_get_queryset(self, queryset):
         # A deleted insight is gone, except to the update that brings it back.
-        if self.action in ("update", "partial_update") and "deleted" in self.request.data:
+        data = self.request.data
+        if self.action in ("update", "partial_update") and hasattr(data, "keys") and "deleted" in data:
             return queryset
         return queryset.filter(deleted=False)
 

@@ -69,6 +69,14 @@ def test_invalid_input_is_a_400_and_writes_nothing(client, team, body, expected)
     assert not Insight.objects.exists()
 
 
+@pytest.mark.parametrize("body", ["5", '"deleted"', "[1]"])
+def test_a_body_that_is_not_an_object_is_a_400(client, team, insight, body):
+    response = client.patch(insights_url(team, insight), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error"
+
+
 def test_list_shows_the_projects_live_insights_newest_first(client, user, team, other_organization, other_user):
     first = make_insight(team, user, name="First")
     second = make_insight(team, user, name="Second")

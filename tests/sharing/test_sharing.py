@@ -122,6 +122,16 @@ def test_a_non_boolean_enabled_is_a_400(client, team, insight):
     assert response.json() == error("validation_error", "invalid_input", "Must be a valid boolean.", "enabled")
 
 
+@pytest.mark.parametrize(("suffix", "method"), [("", "patch"), ("passwords/", "post"), ("refresh/", "post")])
+@pytest.mark.parametrize("body", ["5", '"enabled"', "[1]"])
+def test_a_body_that_is_not_an_object_is_refused_without_a_500(client, team, insight, protected, suffix, method, body):
+    response = client.generic(method.upper(), sharing_url(team, insight, suffix), body, content_type="application/json")
+
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert response.json()["type"] == "validation_error"
+
+
 def test_password_protection_needs_advanced_permissions(client, team, insight):
     response = client.patch(sharing_url(team, insight), {"password_required": True}, format="json")
 

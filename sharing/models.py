@@ -50,6 +50,10 @@ class Insight(models.Model):
         return self.name or self.derived_name or self.short_id
 
     @property
+    def dashboards(self) -> list[int]:
+        return []  # no dashboards exist here
+
+    @property
     def display_name(self) -> str | None:
         return self.name or self.derived_name or None
 

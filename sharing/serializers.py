@@ -27,13 +27,13 @@ class InsightSerializer(serializers.ModelSerializer):
     """PostHog's Insight shape. Results are never computed here: the result-related fields are null or empty."""
 
     query = serializers.DictField(required=False, allow_null=True)
+    # No dashboards exist here: the list reads empty, and naming a dashboard is a 400.
     dashboards = serializers.ListField(child=serializers.IntegerField(), required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=255), required=False)
     created_by = UserBasicSerializer(read_only=True)
     last_modified_by = UserBasicSerializer(read_only=True)
-    # Without access control every member edits: PostHog's 21 (everyone can edit) and 37 (can edit), 21 for viewers.
-    effective_restriction_level = serializers.ChoiceField(RESTRICTION_LEVELS, read_only=True, source="pk")
-    effective_privilege_level = serializers.ChoiceField(PRIVILEGE_LEVELS, read_only=True, source="pk")
+    effective_restriction_level = serializers.SerializerMethodField()
+    effective_privilege_level = serializers.SerializerMethodField()
     user_access_level = serializers.SerializerMethodField(help_text="The effective access level the user has")
     timezone = serializers.SerializerMethodField(help_text="The timezone this chart is displayed in.")
     is_sample = serializers.SerializerMethodField()
@@ -45,7 +45,7 @@ class InsightSerializer(serializers.ModelSerializer):
     cache_target_age = _nothing()
     next_allowed_client_refresh = _nothing()
     result = _nothing()
-    hasMore = _nothing()  # noqa: N815 - PostHog's field name
+    hasMore = _nothing()
     columns = _nothing()
     is_cached = _nothing()
     query_status = _nothing()
@@ -98,6 +98,15 @@ class InsightSerializer(serializers.ModelSerializer):
     def get_nothing(self, insight: Insight) -> str | None:
         return None
 
+    # Without access control every member may edit every insight (PostHog's defaults); an anonymous viewer only views.
+    @extend_schema_field(serializers.ChoiceField(RESTRICTION_LEVELS))
+    def get_effective_restriction_level(self, insight: Insight) -> int:
+        return 21
+
+    @extend_schema_field(serializers.ChoiceField(PRIVILEGE_LEVELS))
+    def get_effective_privilege_level(self, insight: Insight) -> int:
+        return 37 if "user_id" in self.context else 21
+
     def get_user_access_level(self, insight: Insight) -> str | None:
         if "user_id" not in self.context:
             return None  # an anonymous viewer of a share
@@ -123,9 +132,6 @@ class InsightSerializer(serializers.ModelSerializer):
 
     def to_representation(self, insight: Insight) -> dict:
         data = super().to_representation(insight)
-        data["dashboards"] = []
-        data["effective_restriction_level"] = 21
-        data["effective_privilege_level"] = 37 if "user_id" in self.context else 21
         if self.context.get("hide_extra_details"):
             data["created_by"] = data["last_modified_by"] = None
         return data

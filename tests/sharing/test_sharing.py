@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from posthog_api.testing import add_member, error, key_client, make_key, make_user, not_found, permission_denied
+from projects.services import project_delete
 from sharing.models import SharePassword, SharingConfiguration
 from tests.organizations.bodies import iso
 from tests.sharing.builders import (
@@ -351,3 +352,13 @@ def test_a_plain_member_manages_sharing(organization, team, insight):
     response = key_client(make_key(member)).patch(sharing_url(team, insight), {"enabled": True}, format="json")
 
     assert response.status_code == 200
+
+
+def test_deleting_the_project_removes_its_insights_and_shares(user, team, insight, protected):
+    SharePassword.objects.create(sharing_configuration=protected, password_hash="x")
+
+    project_delete(project=team.project, user=user)
+
+    assert not SharingConfiguration.objects.exists()
+    assert not SharePassword.objects.exists()
+    assert not type(insight).objects.exists()

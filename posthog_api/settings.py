@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ingestion",
     "web_analytics",
     "plugins",
+    "sharing",
 ]
 
 MIDDLEWARE = [

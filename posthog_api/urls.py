@@ -37,6 +37,8 @@ urlpatterns = [
     path("_health", views.health),
     path("_ready", views.ready),
     path("admin/", admin.site.urls),
+    # Public pages of shared insights (/shared/<token>, /embedded/<token>).
+    path("", include("sharing.urls")),
     # PostHog SDK capture endpoints live at the site root (/batch/, /e/, /i/v0/e/, /flags/, ...).
     path("", include("ingestion.urls")),
 ]

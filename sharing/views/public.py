@@ -1,0 +1,131 @@
+"""The public page of a shared insight: /shared/<token> and /embedded/<token>, `.json` for the data alone.
+
+No PostHog login is read here; a password-protected share is unlocked by a share token (see authentication.py).
+"""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from posthog_api.exceptions import error_body
+from sharing import services
+from sharing.authentication import (
+    COOKIE_NAME,
+    MAX_AGE_SECONDS,
+    share_token_create,
+    share_token_from_request,
+    share_token_unlocks,
+)
+from sharing.models import SharingConfiguration
+from sharing.serializers import BOOLEAN_SETTINGS, THEMES, InsightSerializer
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "sharing/not_found.html", status=404)
+
+
+def _shared_configuration(access_token: str) -> SharingConfiguration | None:
+    configuration = (
+        SharingConfiguration.objects.select_related("insight", "team__organization")
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), access_token=access_token)
+        .first()
+    )
+    if configuration is None or not configuration.enabled:
+        return None
+    if services.public_sharing_blocked(configuration.team.organization):
+        return None
+    return configuration
+
+
+def _display_options(configuration: SharingConfiguration) -> dict:
+    """The flags of the configuration's settings that the page shows; white-labelling needs the feature."""
+    settings = configuration.settings or {}
+    options = {key: True for key in BOOLEAN_SETTINGS if settings.get(key) is True}
+    if options.pop("whitelabel", False) and services.organization_has_feature(
+        configuration.team.organization, services.WHITE_LABELLING
+    ):
+        options["whitelabel"] = True
+    if settings.get("theme") in THEMES:
+        options["theme"] = settings["theme"]
+    return options
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _unlock(request: HttpRequest, configuration: SharingConfiguration) -> HttpResponse:
+    """POST {"password"}: a share token in the body and an HTTP-only cookie on this share's path."""
+    try:
+        data = json.loads(request.body or b"{}") if request.content_type == "application/json" else request.POST
+    except ValueError:
+        data = {}
+    raw_password = data.get("password") if hasattr(data, "get") else None
+    password = None
+    if isinstance(raw_password, str):
+        active = configuration.share_passwords.filter(is_active=True)
+        password = next((candidate for candidate in active if candidate.check_password(raw_password)), None)
+    services.share_login_attempt_log(configuration=configuration, client_ip=_client_ip(request), password=password)
+    if password is None:
+        return JsonResponse({"error": "Incorrect password"}, status=401)
+    token = share_token_create(configuration=configuration, password=password)
+    response = JsonResponse({"shareToken": token})
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=MAX_AGE_SECONDS,
+        path=request.path.split(".")[0],
+        httponly=True,
+        secure=request.is_secure(),
+        samesite="Lax",
+    )
+    return response
+
+
+def _page(request: HttpRequest, data: dict, *, as_json: bool, title: str | None = None) -> HttpResponse:
+    if as_json:
+        return JsonResponse(data, encoder=DjangoJSONEncoder)
+    return render(request, "sharing/shared.html", {"exported_data": data, "title": title or "PostHog"})
+
+
+@csrf_exempt
+@xframe_options_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def shared_insight(request: HttpRequest, kind: str, access_token: str) -> HttpResponse:
+    as_json = access_token.endswith(".json")
+    configuration = _shared_configuration(access_token.split(".")[0])
+    if configuration is None:
+        return _not_found(request)
+    embedded = kind == "embedded" or "embedded" in request.GET
+    data = {"type": "embed" if embedded else "scene"}
+    if configuration.password_required:
+        if request.method == "POST":
+            return _unlock(request, configuration)
+        token = share_token_from_request(request)
+        if not share_token_unlocks(token, configuration):
+            options = _display_options(configuration)
+            unlock = {"type": "unlock", **{k: options[k] for k in ("whitelabel", "theme") if k in options}}
+            return _page(request, unlock, as_json=as_json)
+        data["shareToken"] = token
+    insight = configuration.insight
+    if insight.deleted:
+        return JsonResponse(error_body("invalid_request", "not_found", "No resource found"), status=404)
+    context = {"timezone": configuration.team.timezone, "hide_extra_details": _hides_details(configuration)}
+    data.update(
+        accessToken=configuration.access_token,
+        insight=InsightSerializer(insight, context=context).data,
+        themes=[],
+        **_display_options(configuration),
+    )
+    return _page(request, data, as_json=as_json, title=insight.display_name)
+
+
+def _hides_details(configuration: SharingConfiguration) -> bool:
+    return bool((configuration.settings or {}).get("hideExtraDetails"))

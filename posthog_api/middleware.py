@@ -8,7 +8,8 @@ REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
 class RequestLogMiddleware:
-    """One log line per request, and a request id echoed as `X-Request-Id` (a caller's own id is kept if sane)."""
+    """One log line per request, and a request id echoed as `X-Request-Id` (a caller's own id is kept if sane).
+    A view whose path holds a credential sets `request.log_path` to the path to log instead."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -23,7 +24,7 @@ class RequestLogMiddleware:
         logger.info(
             "%s %s %s %.1fms key=%s request_id=%s",
             request.method,
-            request.path,
+            getattr(request, "log_path", None) or request.path,
             response.status_code,
             duration_ms,
             getattr(request, "api_key_mask", None) or "-",

@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -44,3 +46,13 @@ def other_user(db):
 @pytest.fixture
 def other_organization(other_user):
     return make_organization(other_user, name="Other Inc")
+
+
+@pytest.fixture
+def request_log(caplog):
+    """Records of the request logger, which does not propagate to the root logger that caplog listens on."""
+    logger = logging.getLogger("posthog_api.requests")
+    logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="posthog_api.requests")
+    yield caplog
+    logger.removeHandler(caplog.handler)

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from posthog_api.exceptions import error_body
+from posthog_api.models import mask_key_value
 from sharing import services
 from sharing.authentication import (
     COOKIE_NAME,
@@ -99,6 +100,8 @@ def _page(request: HttpRequest, data: dict, *, as_json: bool, title: str | None 
 @xframe_options_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def shared_insight(request: HttpRequest, kind: str, access_token: str) -> HttpResponse:
+    token, dot, suffix = access_token.partition(".")
+    request.log_path = f"/{kind}/{mask_key_value(token)}{dot}{suffix}"  # the token is a credential: not logged
     as_json = access_token.endswith(".json")
     configuration = _shared_configuration(access_token.split(".")[0])
     if configuration is None:

@@ -1,5 +1,4 @@
 import json
-import logging
 import re
 from html.parser import HTMLParser
 from unittest import mock
@@ -16,16 +15,6 @@ from posthog_api.testing import make_user, not_authenticated
 
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
 PASSWORD = "pw-Secret-123"
-
-
-@pytest.fixture
-def request_log(caplog):
-    """Records of the request logger, which does not propagate to the root logger that caplog listens on."""
-    logger = logging.getLogger("posthog_api.requests")
-    logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="posthog_api.requests")
-    yield caplog
-    logger.removeHandler(caplog.handler)
 
 
 def request_lines(caplog) -> list[str]:

@@ -72,6 +72,15 @@ def test_json_shows_the_insight_to_anyone(anonymous, share, insight):
     assert response.json() == scene(share, insight)
 
 
+def test_the_request_log_masks_the_token(anonymous, share, request_log):
+    response = anonymous.get(f"/shared/{share.access_token}.json")
+
+    assert response.status_code == 200
+    [line] = [record.getMessage() for record in request_log.records]
+    assert line.startswith(f"GET /shared/{share.access_token[:4]}...{share.access_token[-4:]}.json 200 ")
+    assert share.access_token[8:-8] not in line
+
+
 def test_the_page_embeds_the_same_data_and_may_be_framed(anonymous, share, insight):
     response = anonymous.get(f"/shared/{share.access_token}")
 

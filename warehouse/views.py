@@ -1,7 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from posthog_api.viewsets import TenantScopedViewSet
@@ -11,6 +10,9 @@ from warehouse.selectors import live_tables
 from warehouse.serializers import TableSerializer, UpdateSchemaSerializer
 
 WRITE = ["warehouse_table:write"]
+# An upload is a form; a JSON body simply carries no file (parsers stay the defaults, so that authentication,
+# which may read the body, never fails on a media type before permissions are checked).
+FORM_BODIES = {"multipart/form-data": TableSerializer, "application/x-www-form-urlencoded": TableSerializer}
 
 
 def message_response(error: services.MessageError) -> Response:
@@ -48,8 +50,8 @@ class TableViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     def perform_destroy(self, table) -> None:
         services.table_delete(table=table)
 
-    @extend_schema(request=TableSerializer, responses={201: TableSerializer})
-    @action(methods=["POST"], detail=False, parser_classes=[MultiPartParser, FormParser], required_scopes=WRITE)
+    @extend_schema(request=FORM_BODIES, responses={201: TableSerializer})
+    @action(methods=["POST"], detail=False, required_scopes=WRITE)
     def file(self, request, *args, **kwargs):
         try:
             table = services.table_upload(

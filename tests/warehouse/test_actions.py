@@ -135,10 +135,10 @@ def test_upload_names_are_sanitised_into_the_key(write_client, team, upload_root
     assert (upload_root / f"managed/team_{team.id}/my_data.csv").exists()
 
 
-def test_upload_takes_only_form_bodies(write_client, team, upload_root):
+def test_a_json_body_carries_no_file(write_client, team, upload_root):
     response = write_client.post(file_url(team), {"name": "t"}, format="json")
 
-    assert response.status_code == 415
+    assert (response.status_code, response.json()) == (400, {"message": "No file provided"})
 
 
 def test_deleting_an_uploaded_table_removes_its_file(

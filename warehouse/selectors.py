@@ -40,5 +40,7 @@ def live_tables() -> QuerySet:
     return DataWarehouseTable.objects.filter(Q(deleted=False) | Q(deleted__isnull=True))
 
 
-def name_is_taken(*, team_id: int, name: str) -> bool:
-    return name in BUILT_IN_TABLES or live_tables().filter(team_id=team_id, name=name).exists()
+def name_is_taken(*, team_id: int, name: str, exclude_id=None) -> bool:
+    if name in BUILT_IN_TABLES:
+        return True
+    return live_tables().filter(team_id=team_id, name=name).exclude(pk=exclude_id).exists()

@@ -3,7 +3,7 @@ read leaves nothing behind. PostHog logs no activity for these tables (plugins-w
 
 import re
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -11,14 +11,28 @@ from warehouse import sources, uploads
 from warehouse.columns import CLICKHOUSE_BY_TYPE, columns_from_types, updated_column
 from warehouse.inference import ColumnsError
 from warehouse.models import DataWarehouseCredential, DataWarehouseTable
-from warehouse.selectors import live_tables
+from warehouse.selectors import live_tables, name_is_taken
+from warehouse.serializers import NAME_TAKEN
 
 TABLE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 MAX_UPLOAD_BYTES = 52_428_800
+NAMES_LOCK_NAMESPACE = 0x5748  # "WH": a team's table names, held while one is claimed
 
 
 class MessageError(Exception):
     """A refusal PostHog answers as 400 `{"message": ...}` rather than in the error envelope."""
+
+
+def _lock_names(team_id: int) -> None:
+    """Writers that claim a table name queue per team, so two requests cannot both take a free name."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [NAMES_LOCK_NAMESPACE, team_id])
+
+
+def _claim_name(*, team_id: int, name: str, table_id=None) -> None:
+    _lock_names(team_id)
+    if name_is_taken(team_id=team_id, name=name, exclude_id=table_id):
+        raise ValidationError({"name": [NAME_TAKEN]})
 
 
 def _inferred_columns(source_factory, file_format: str) -> dict:
@@ -46,6 +60,7 @@ def _remote_columns(*, team_id: int, url_pattern: str, file_format: str, credent
 def table_create(*, team, created_by, name: str, format: str, url_pattern: str, credential: dict, **fields):
     columns = _remote_columns(team_id=team.pk, url_pattern=url_pattern, file_format=format, credential=credential)
     with transaction.atomic():
+        _claim_name(team_id=team.pk, name=name)
         stored_credential = DataWarehouseCredential.objects.create(team=team, created_by=created_by, **credential)
         return DataWarehouseTable.objects.create(
             team=team,
@@ -72,6 +87,8 @@ def table_update(*, table: DataWarehouseTable, user, credential: dict | None = N
             for name, value in credential.items():
                 setattr(table.credential, name, value)
             table.credential.save(update_fields=list(credential))
+    if "name" in fields and fields["name"] != table.name:
+        _claim_name(team_id=table.team_id, name=fields["name"], table_id=table.pk)
     for name, value in fields.items():
         setattr(table, name, value)
     table.save()
@@ -149,6 +166,7 @@ def table_upload(*, team, created_by, file, name: str | None, file_format: str) 
         raise MessageError(error.detail[0]) from None
     url_pattern = uploads.url_for(team.pk, filename)
     with transaction.atomic():
+        _lock_names(team.pk)
         table = live_tables().select_for_update().filter(team=team, name=name).first()
         if table is None:
             table = DataWarehouseTable(team=team, created_by=created_by, name=name)

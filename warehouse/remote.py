@@ -6,8 +6,6 @@ WAREHOUSE_ALLOW_PRIVATE_URLS is set. Every failure raises ColumnsError with a fr
 """
 
 import datetime as dt
-import hashlib
-import hmac
 import http.client
 import ipaddress
 import logging
@@ -31,16 +29,15 @@ from warehouse.inference import (
     READ_DENIED,
     ColumnsError,
 )
+from warehouse.s3_signing import Keys, signed_headers
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 MAX_LIST_PAGES = 10
 MAX_FULL_BODY = 64 * 1024 * 1024  # a server that ignores Range: read at most this much
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 GLOB_CHARACTERS = re.compile(r"[*?{]")
 VIRTUAL_HOSTED = re.compile(r"^(?P<bucket>.+?)\.(s3[.-].*amazonaws\.com|storage\.googleapis\.com)$")
-AWS_REGION = re.compile(r"(?:^|\.)s3[.-](?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d)\.")
 ERRORS_ON_READ = {
     "InvalidAccessKeyId": NO_ACCESS_KEY,
     "AccessDenied": READ_DENIED,
@@ -57,12 +54,6 @@ NO_HOSTNAME = "URL pattern must include a valid hostname."
 HOST_NOT_ALLOWED = "URL pattern hostname is not allowed."
 INTERNAL_HOST = "URL pattern hostname must not resolve to internal IP ranges."
 OWN_BUCKET = "Cant use this bucket"
-
-
-@dataclass(frozen=True)
-class Keys:
-    access_key: str
-    access_secret: str
 
 
 def _private_allowed() -> bool:
@@ -103,39 +94,6 @@ def url_pattern_error(url: str) -> str | None:
     if any(_is_internal(address) for address in addresses):
         return INTERNAL_HOST
     return None
-
-
-# --- Signing ---
-
-
-def _hmac(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode(), hashlib.sha256).digest()
-
-
-def _region(host: str) -> str:
-    match = AWS_REGION.search(host)
-    return match["region"] if match else "us-east-1"
-
-
-def _signed_headers(host: str, path: str, query: str, keys: Keys | None, now: dt.datetime) -> dict[str, str]:
-    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-    headers = {"host": host, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amz_date}
-    if keys is None:
-        return headers
-    names = sorted(headers)
-    canonical = "\n".join(
-        ["GET", path, query, *(f"{name}:{headers[name]}" for name in names), "", ";".join(names), EMPTY_SHA256]
-    )
-    scope = f"{amz_date[:8]}/{_region(host)}/s3/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + keys.access_secret).encode()
-    for part in scope.split("/"):
-        key = _hmac(key, part)
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    headers["Authorization"] = (
-        f"AWS4-HMAC-SHA256 Credential={keys.access_key}/{scope}, SignedHeaders={';'.join(names)}, Signature={signature}"
-    )
-    return headers
 
 
 # --- Connections pinned to a checked address ---
@@ -181,7 +139,7 @@ def _request(url: str, keys: Keys | None, limit: int, range_header: str | None =
         raise ColumnsError(NO_COLUMNS)
     connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
     connection = connection_class(parts.hostname, port, addresses[0], timeout=TIMEOUT_SECONDS)
-    headers = _signed_headers(host_header, parts.path or "/", parts.query, keys, dt.datetime.now(dt.UTC))
+    headers = signed_headers(host_header, parts.path or "/", parts.query, keys, dt.datetime.now(dt.UTC))
     if range_header:
         headers["Range"] = range_header
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

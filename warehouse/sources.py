@@ -6,6 +6,7 @@ from warehouse import remote, uploads
 from warehouse.inference import MISSING_FILE, NOT_PARQUET, ColumnsError, infer_csv_with_names, infer_json_each_row
 from warehouse.models import DataWarehouseTable
 from warehouse.parquet import FOOTER, infer_parquet, metadata_length
+from warehouse.s3_signing import Keys
 
 HEAD_BYTES = 1024 * 1024
 TAIL_BYTES = 64 * 1024
@@ -53,7 +54,7 @@ class LocalSource:
 
 
 class RemoteSource:
-    def __init__(self, url: str, keys: remote.Keys | None):
+    def __init__(self, url: str, keys: Keys | None):
         self.url = remote.resolve_object(url, keys)
         self.keys = keys
 
@@ -68,7 +69,7 @@ def source_for(*, url: str, team_id: int, access_key: str | None, access_secret:
     path = uploads.path_for_url(url, team_id)
     if path is not None:
         return LocalSource(path)
-    keys = remote.Keys(access_key, access_secret) if access_key and access_secret else None
+    keys = Keys(access_key, access_secret) if access_key and access_secret else None
     return RemoteSource(url, keys)
 
 

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -53,13 +55,14 @@ class TableViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     @extend_schema(request=FORM_BODIES, responses={201: TableSerializer})
     @action(methods=["POST"], detail=False, required_scopes=WRITE)
     def file(self, request, *args, **kwargs):
+        data = request.data if isinstance(request.data, Mapping) else {}
         try:
             table = services.table_upload(
                 team=self.team,
                 created_by=request.user,
                 file=request.FILES.get("file"),
-                name=request.data.get("name") or None,
-                file_format=request.data.get("format") or "CSVWithNames",
+                name=str(data["name"]) if data.get("name") else None,
+                file_format=data.get("format") or "CSVWithNames",
             )
         except services.MessageError as error:
             return message_response(error)

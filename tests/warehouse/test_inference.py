@@ -4,7 +4,7 @@ import pytest
 
 from tests.warehouse.parquet_files import EXPECTED, SCHEMA, leaf, parquet_file
 from tests.warehouse.test_tables import body, tables_url
-from warehouse import crypto, remote, sources
+from warehouse import crypto, remote, s3_signing, sources
 from warehouse.inference import ColumnsError, infer_csv_with_names, infer_json_each_row
 from warehouse.models import DataWarehouseTable
 
@@ -133,14 +133,14 @@ def test_bucket_and_key_of_a_url(url, root, key):
     ],
 )
 def test_signing_region_of_a_host(host, region):
-    assert remote._region(host) == region
+    assert s3_signing._region(host) == region
 
 
 def test_signature_matches_the_aws_documented_example():
     # AWS's "GET Bucket (List Objects)" example for Signature Version 4 (S3 API reference, header-based auth).
-    keys = remote.Keys("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    keys = s3_signing.Keys("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 
-    headers = remote._signed_headers(
+    headers = s3_signing.signed_headers(
         "examplebucket.s3.amazonaws.com", "/", "max-keys=2&prefix=J", keys, dt.datetime(2013, 5, 24, tzinfo=dt.UTC)
     )
 

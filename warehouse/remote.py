@@ -127,6 +127,8 @@ class _Answer:
 
 def _request(url: str, keys: Keys | None, limit: int, range_header: str | None = None) -> _Answer:
     parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ColumnsError(BAD_URI)
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
     host_header = parts.netloc.rsplit("@", 1)[-1]

@@ -141,6 +141,12 @@ def test_a_json_body_carries_no_file(write_client, team, upload_root):
     assert (response.status_code, response.json()) == (400, {"message": "No file provided"})
 
 
+def test_a_json_list_body_carries_no_file_either(write_client, team, upload_root):
+    response = write_client.post(file_url(team), [1, 2], format="json")
+
+    assert (response.status_code, response.json()) == (400, {"message": "No file provided"})
+
+
 def test_deleting_an_uploaded_table_removes_its_file(
     write_client, team, upload_root, django_capture_on_commit_callbacks
 ):

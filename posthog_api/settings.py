@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "web_analytics",
     "plugins",
     "sharing",
+    "warehouse",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "MembershipLevelEnum": "organizations.models.OrganizationMembership.Level",
+        "TableFormatEnum": "warehouse.models.DataWarehouseTable.Format",
     },
 }
 
@@ -200,3 +202,10 @@ INSTANCE_TAG = os.environ.get("INSTANCE_TAG", "none")
 # No billing plans here: every organization gets PostHog's unlimited plan, within these caps.
 MAX_PROJECTS_PER_ORGANIZATION = int(os.environ.get("MAX_PROJECTS_PER_ORGANIZATION", "2000"))
 MAX_ENVIRONMENTS_PER_PROJECT = int(os.environ.get("MAX_ENVIRONMENTS_PER_PROJECT", "10"))
+
+# Data warehouse: files uploaded to `warehouse_tables/file/` are kept under WAREHOUSE_UPLOAD_ROOT (uploads answer 400
+# while it is unset) and named by URLs under WAREHOUSE_UPLOAD_URL. WAREHOUSE_ALLOW_PRIVATE_URLS lets tables read
+# plain-http and internal hosts (a self-hosted MinIO); off, only public https hosts are read.
+WAREHOUSE_UPLOAD_ROOT = os.environ.get("WAREHOUSE_UPLOAD_ROOT") or None
+WAREHOUSE_UPLOAD_URL = os.environ.get("WAREHOUSE_UPLOAD_URL", f"{SITE_URL}/uploads").rstrip("/")
+WAREHOUSE_ALLOW_PRIVATE_URLS = env_bool("WAREHOUSE_ALLOW_PRIVATE_URLS")

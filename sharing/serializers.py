@@ -1,3 +1,5 @@
+import math
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,6 +12,9 @@ BOOLEAN_SETTINGS = ("whitelabel", "noHeader", "showInspector", "legend", "detail
 THEMES = ("light", "dark", "system")
 TRUE_TEXT, FALSE_TEXT = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 DELETED_USER_EMAIL = "deleted user"
+# PostgreSQL's jsonb holds neither NUL characters nor non-finite numbers; deeper nesting than any query has is refused
+# before the recursive code after validation (activity snapshots, rendering) runs out of stack.
+MAX_QUERY_DEPTH = 64
 
 
 # --- Insights ---
@@ -125,6 +130,10 @@ class InsightSerializer(serializers.ModelSerializer):
     def get_dashboard_tiles(self, insight: Insight) -> list:
         return []
 
+    def validate_query(self, query: dict | None) -> dict | None:
+        _check_storable_json(query, depth=0)
+        return query
+
     def validate_dashboards(self, dashboards: list[int]) -> list[int]:
         if dashboards:
             raise serializers.ValidationError(f"Dashboard {dashboards[0]} does not exist in this project.")
@@ -135,6 +144,19 @@ class InsightSerializer(serializers.ModelSerializer):
         if self.context.get("hide_extra_details"):
             data["created_by"] = data["last_modified_by"] = None
         return data
+
+
+def _check_storable_json(value, *, depth: int) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise serializers.ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise serializers.ValidationError("Numbers must be finite.")
+    if not isinstance(value, dict | list):
+        return
+    if depth >= MAX_QUERY_DEPTH:
+        raise serializers.ValidationError("The query is nested too deeply.")
+    for item in [*value.keys(), *value.values()] if isinstance(value, dict) else value:
+        _check_storable_json(item, depth=depth + 1)
 
 
 # --- Sharing ---

@@ -7,12 +7,11 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from posthog_api.exceptions import error_body
 from posthog_api.models import mask_key_value
@@ -66,7 +65,7 @@ def _unlock(request: HttpRequest, configuration: SharingConfiguration) -> HttpRe
     """POST {"password"}: a share token in the body and an HTTP-only cookie on this share's path."""
     try:
         data = json.loads(request.body or b"{}") if request.content_type == "application/json" else request.POST
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting deeper than the parser's stack is as unreadable as bad JSON
         data = {}
     raw_password = data.get("password") if hasattr(data, "get") else None
     password = None
@@ -96,12 +95,16 @@ def _page(request: HttpRequest, data: dict, *, as_json: bool, title: str | None 
     return render(request, "sharing/shared.html", {"exported_data": data, "title": title or "PostHog"})
 
 
+ALLOWED_METHODS = ["GET", "HEAD", "POST"]
+
+
 @csrf_exempt
 @xframe_options_exempt
-@require_http_methods(["GET", "HEAD", "POST"])
 def shared_insight(request: HttpRequest, kind: str, access_token: str) -> HttpResponse:
     token, dot, suffix = access_token.partition(".")
     request.log_path = f"/{kind}/{mask_key_value(token)}{dot}{suffix}"  # the token is a credential: not logged
+    if request.method not in ALLOWED_METHODS:
+        return HttpResponseNotAllowed(ALLOWED_METHODS)
     as_json = access_token.endswith(".json")
     configuration = _shared_configuration(access_token.split(".")[0])
     if configuration is None:

@@ -162,8 +162,13 @@ def test_a_deleted_insight_is_not_found(anonymous, share, insight):
     assert response.json() == error("invalid_request", "not_found", "No resource found")
 
 
-def test_other_methods_are_not_allowed(anonymous, share):
-    assert anonymous.put(f"/shared/{share.access_token}").status_code == 405
+def test_other_methods_are_not_allowed_and_the_log_still_masks_the_token(anonymous, share, request_log):
+    response = anonymous.put(f"/shared/{share.access_token}.json")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    [line] = [record.getMessage() for record in request_log.records if record.name == "posthog_api.requests"]
+    assert line.startswith(f"PUT /shared/{share.access_token[:4]}...{share.access_token[-4:]}.json 405 ")
 
 
 # --- Password-protected shares ---
@@ -231,6 +236,14 @@ def test_the_right_password_gives_a_share_token_and_cookie_that_unlock(anonymous
 
     assert with_cookie.json() == scene(protected, insight, shareToken=token)
     assert with_bearer.json() == scene(protected, insight, shareToken=token)
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"password": ' + "[" * 5000 + "]" * 5000 + "}", "{x"])
+def test_an_unreadable_unlock_body_is_a_wrong_password(anonymous, protected, body):
+    response = anonymous.post(f"/shared/{protected.access_token}", body, content_type="application/json")
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Incorrect password"}
 
 
 def test_a_form_post_unlocks_too(anonymous, protected):

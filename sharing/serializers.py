@@ -22,6 +22,8 @@ MAX_QUERY_DEPTH = 64
 
 RESTRICTION_LEVELS = [(21, "Everyone in the project can edit"), (37, "Only those invited can edit")]
 PRIVILEGE_LEVELS = [(21, "Can only view"), (37, "Can always edit")]
+# Left out of a share whose settings ask to hide extra details: who made the insight, and when.
+HIDDEN_EXTRA_DETAILS = ("created_by", "last_modified_by", "created_at", "last_modified_at")
 
 
 def _nothing() -> serializers.SerializerMethodField:
@@ -103,10 +105,11 @@ class InsightSerializer(serializers.ModelSerializer):
     def get_nothing(self, insight: Insight) -> str | None:
         return None
 
-    # Without access control every member may edit every insight (PostHog's defaults); an anonymous viewer only views.
+    # Without access control every member may edit every insight (PostHog's defaults); to an anonymous viewer of a
+    # share, PostHog presents the insight as one only collaborators edit, and which it may only view.
     @extend_schema_field(serializers.ChoiceField(RESTRICTION_LEVELS))
     def get_effective_restriction_level(self, insight: Insight) -> int:
-        return 21
+        return 21 if "user_id" in self.context else 37
 
     @extend_schema_field(serializers.ChoiceField(PRIVILEGE_LEVELS))
     def get_effective_privilege_level(self, insight: Insight) -> int:
@@ -142,7 +145,8 @@ class InsightSerializer(serializers.ModelSerializer):
     def to_representation(self, insight: Insight) -> dict:
         data = super().to_representation(insight)
         if self.context.get("hide_extra_details"):
-            data["created_by"] = data["last_modified_by"] = None
+            for field in HIDDEN_EXTRA_DETAILS:
+                data.pop(field)
         return data
 
 

@@ -112,7 +112,7 @@ def test_settings_become_display_flags_and_white_labelling_needs_the_feature(
     assert with_feature == scene(share, insight, noHeader=True, legend=True, whitelabel=True, theme="dark")
 
 
-def test_hiding_extra_details_hides_who_made_the_insight(anonymous, user, team, share, insight):
+def test_hiding_extra_details_leaves_out_who_made_the_insight_and_when(anonymous, user, team, share, insight):
     services.sharing_configuration_update(
         insight=insight, user=user, team_id=team.id, settings={"hideExtraDetails": True}
     )
@@ -120,7 +120,9 @@ def test_hiding_extra_details_hides_who_made_the_insight(anonymous, user, team, 
     data = anonymous.get(f"/shared/{share.access_token}.json").json()
 
     assert data["hideExtraDetails"] is True
-    assert data["insight"]["created_by"] is None and data["insight"]["last_modified_by"] is None
+    hidden = ("created_by", "last_modified_by", "created_at", "last_modified_at")
+    expected = {field: value for field, value in insight_body(insight, access=None).items() if field not in hidden}
+    assert data["insight"] == expected
 
 
 def test_unknown_disabled_or_expired_tokens_are_the_not_found_page(anonymous, user, team, share, insight):

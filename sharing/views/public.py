@@ -44,13 +44,13 @@ def _shared_configuration(access_token: str) -> SharingConfiguration | None:
     return configuration
 
 
-def _display_options(configuration: SharingConfiguration) -> dict:
-    """The flags of the configuration's settings that the page shows; white-labelling needs the feature."""
+def _display_options(request: HttpRequest, configuration: SharingConfiguration) -> dict:
+    """The flags of the configuration's settings that the page shows. White-labelling needs the feature; with it,
+    `?whitelabel` asks for it too (PostHog reads that parameter for every share)."""
     settings = configuration.settings or {}
     options = {key: True for key in BOOLEAN_SETTINGS if settings.get(key) is True}
-    if options.pop("whitelabel", False) and services.organization_has_feature(
-        configuration.team.organization, services.WHITE_LABELLING
-    ):
+    wanted = options.pop("whitelabel", False) or "whitelabel" in request.GET
+    if wanted and services.organization_has_feature(configuration.team.organization, services.WHITE_LABELLING):
         options["whitelabel"] = True
     if settings.get("theme") in THEMES:
         options["theme"] = settings["theme"]
@@ -116,7 +116,7 @@ def shared_insight(request: HttpRequest, kind: str, access_token: str) -> HttpRe
             return _unlock(request, configuration)
         token = share_token_from_request(request)
         if not share_token_unlocks(token, configuration):
-            options = _display_options(configuration)
+            options = _display_options(request, configuration)
             unlock = {"type": "unlock", **{k: options[k] for k in ("whitelabel", "theme") if k in options}}
             return _page(request, unlock, as_json=as_json)
         data["shareToken"] = token
@@ -128,7 +128,7 @@ def shared_insight(request: HttpRequest, kind: str, access_token: str) -> HttpRe
         accessToken=configuration.access_token,
         insight=InsightSerializer(insight, context=context).data,
         themes=[],
-        **_display_options(configuration),
+        **_display_options(request, configuration),
     )
     return _page(request, data, as_json=as_json, title=insight.display_name)
 

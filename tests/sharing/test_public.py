@@ -112,6 +112,21 @@ def test_settings_become_display_flags_and_white_labelling_needs_the_feature(
     assert with_feature == scene(share, insight, noHeader=True, legend=True, whitelabel=True, theme="dark")
 
 
+def test_the_whitelabel_parameter_white_labels_any_share_of_an_organization_with_the_feature(
+    anonymous, user, organization, team, share, insight
+):
+    url = f"/shared/{share.access_token}.json?whitelabel"
+
+    without_feature = anonymous.get(url).json()
+    give_features(organization, [*ADVANCED_PERMISSIONS, *WHITE_LABELLING])
+    with_feature = anonymous.get(url).json()
+    services.sharing_configuration_update(insight=insight, user=user, team_id=team.id, password_required=True)
+
+    assert without_feature == scene(share, insight)
+    assert with_feature == scene(share, insight, whitelabel=True)
+    assert anonymous.get(url).json() == {"type": "unlock", "whitelabel": True}
+
+
 def test_hiding_extra_details_leaves_out_who_made_the_insight_and_when(anonymous, user, team, share, insight):
     services.sharing_configuration_update(
         insight=insight, user=user, team_id=team.id, settings={"hideExtraDetails": True}

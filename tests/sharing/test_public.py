@@ -41,7 +41,7 @@ def protected(user, organization, team, insight):
     configuration = services.sharing_configuration_update(
         insight=insight, user=user, team_id=team.id, enabled=True, password_required=True
     )
-    services.share_password_create(configuration=configuration, created_by=user, raw_password="open sesame", note="")
+    services.share_password_create(insight=insight, created_by=user, raw_password="open sesame", note="")
     return configuration
 
 
@@ -286,7 +286,7 @@ def test_forged_or_foreign_share_tokens_do_not_unlock(anonymous, user, team, pro
     other = services.sharing_configuration_update(
         insight=other_insight, user=user, team_id=team.id, enabled=True, password_required=True
     )
-    password, _ = services.share_password_create(configuration=other, created_by=user, raw_password=None, note="")
+    password, _ = services.share_password_create(insight=other_insight, created_by=user, raw_password=None, note="")
     foreign = signing.dumps({"configuration": other.pk, "password": password.pk}, salt=SALT, compress=True)
     forged = signing.dumps({"configuration": protected.pk, "password": password.pk}, salt="other", compress=True)
 

@@ -138,7 +138,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["posthog_api.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "posthog_api.renderers.ContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "posthog_api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

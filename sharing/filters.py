@@ -1,10 +1,13 @@
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from sharing.models import Insight
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 

@@ -1,3 +1,5 @@
+import math
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,6 +12,9 @@ BOOLEAN_SETTINGS = ("whitelabel", "noHeader", "showInspector", "legend", "detail
 THEMES = ("light", "dark", "system")
 TRUE_TEXT, FALSE_TEXT = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 DELETED_USER_EMAIL = "deleted user"
+# PostgreSQL's jsonb holds neither NUL characters nor non-finite numbers; deeper nesting than any query has is refused
+# before the recursive code after validation (activity snapshots, rendering) runs out of stack.
+MAX_QUERY_DEPTH = 64
 
 
 # --- Insights ---
@@ -17,6 +22,8 @@ DELETED_USER_EMAIL = "deleted user"
 
 RESTRICTION_LEVELS = [(21, "Everyone in the project can edit"), (37, "Only those invited can edit")]
 PRIVILEGE_LEVELS = [(21, "Can only view"), (37, "Can always edit")]
+# Left out of a share whose settings ask to hide extra details: who made the insight, and when.
+HIDDEN_EXTRA_DETAILS = ("created_by", "last_modified_by", "created_at", "last_modified_at")
 
 
 def _nothing() -> serializers.SerializerMethodField:
@@ -98,10 +105,11 @@ class InsightSerializer(serializers.ModelSerializer):
     def get_nothing(self, insight: Insight) -> str | None:
         return None
 
-    # Without access control every member may edit every insight (PostHog's defaults); an anonymous viewer only views.
+    # Without access control every member may edit every insight (PostHog's defaults); to an anonymous viewer of a
+    # share, PostHog presents the insight as one only collaborators edit, and which it may only view.
     @extend_schema_field(serializers.ChoiceField(RESTRICTION_LEVELS))
     def get_effective_restriction_level(self, insight: Insight) -> int:
-        return 21
+        return 21 if "user_id" in self.context else 37
 
     @extend_schema_field(serializers.ChoiceField(PRIVILEGE_LEVELS))
     def get_effective_privilege_level(self, insight: Insight) -> int:
@@ -125,6 +133,10 @@ class InsightSerializer(serializers.ModelSerializer):
     def get_dashboard_tiles(self, insight: Insight) -> list:
         return []
 
+    def validate_query(self, query: dict | None) -> dict | None:
+        _check_storable_json(query, depth=0)
+        return query
+
     def validate_dashboards(self, dashboards: list[int]) -> list[int]:
         if dashboards:
             raise serializers.ValidationError(f"Dashboard {dashboards[0]} does not exist in this project.")
@@ -133,8 +145,22 @@ class InsightSerializer(serializers.ModelSerializer):
     def to_representation(self, insight: Insight) -> dict:
         data = super().to_representation(insight)
         if self.context.get("hide_extra_details"):
-            data["created_by"] = data["last_modified_by"] = None
+            for field in HIDDEN_EXTRA_DETAILS:
+                data.pop(field)
         return data
+
+
+def _check_storable_json(value, *, depth: int) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise serializers.ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise serializers.ValidationError("Numbers must be finite.")
+    if not isinstance(value, dict | list):
+        return
+    if depth >= MAX_QUERY_DEPTH:
+        raise serializers.ValidationError("The query is nested too deeply.")
+    for item in [*value.keys(), *value.values()] if isinstance(value, dict) else value:
+        _check_storable_json(item, depth=depth + 1)
 
 
 # --- Sharing ---

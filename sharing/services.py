@@ -137,9 +137,11 @@ def sharing_access_token_refresh(*, insight: Insight, user, team_id: int) -> Sha
 
 @transaction.atomic
 def share_password_create(
-    *, configuration: SharingConfiguration, created_by, raw_password: str | None, note: str
+    *, insight: Insight, created_by, raw_password: str | None, note: str
 ) -> tuple[SharePassword, str]:
-    """A password for the share; without `raw_password` a random one. Returns it with its raw value."""
+    """A password for the insight's current share (which must exist); without `raw_password` a random one. Returns
+    it with its raw value. Taken under the insight's lock, so a concurrent refresh cannot leave it on the old share."""
+    configuration = _locked_current_configuration(insight)
     raw_password = raw_password or secrets.token_urlsafe(16)
     password = SharePassword.objects.create(
         sharing_configuration=configuration,

@@ -1,4 +1,5 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.exceptions import MethodNotAllowed
 
@@ -20,6 +21,30 @@ def insight_serializer_context(view) -> dict:
     }
 
 
+# Accepted as in PostHog's schema; results are never computed here, so neither changes the answer.
+REFRESH = OpenApiParameter(
+    "refresh",
+    OpenApiTypes.STR,
+    enum=[
+        "async",
+        "async_except_on_cache_miss",
+        "blocking",
+        "force_async",
+        "force_blocking",
+        "force_cache",
+        "lazy_async",
+    ],
+    default="force_cache",
+    description="How to refresh the results; results are not computed here, so this has no effect.",
+)
+FROM_DASHBOARD = OpenApiParameter(
+    "from_dashboard", OpenApiTypes.INT, description="The dashboard the insight is loaded from (no effect here)."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[REFRESH]), retrieve=extend_schema(parameters=[FROM_DASHBOARD, REFRESH])
+)
 class InsightViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     """Insights of a project. Results are not computed here; a soft delete is a PATCH of `deleted`."""
 

@@ -7,12 +7,11 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from posthog_api.exceptions import error_body
 from posthog_api.models import mask_key_value
@@ -45,13 +44,13 @@ def _shared_configuration(access_token: str) -> SharingConfiguration | None:
     return configuration
 
 
-def _display_options(configuration: SharingConfiguration) -> dict:
-    """The flags of the configuration's settings that the page shows; white-labelling needs the feature."""
+def _display_options(request: HttpRequest, configuration: SharingConfiguration) -> dict:
+    """The flags of the configuration's settings that the page shows. White-labelling needs the feature; with it,
+    `?whitelabel` asks for it too (PostHog reads that parameter for every share)."""
     settings = configuration.settings or {}
     options = {key: True for key in BOOLEAN_SETTINGS if settings.get(key) is True}
-    if options.pop("whitelabel", False) and services.organization_has_feature(
-        configuration.team.organization, services.WHITE_LABELLING
-    ):
+    wanted = options.pop("whitelabel", False) or "whitelabel" in request.GET
+    if wanted and services.organization_has_feature(configuration.team.organization, services.WHITE_LABELLING):
         options["whitelabel"] = True
     if settings.get("theme") in THEMES:
         options["theme"] = settings["theme"]
@@ -66,7 +65,7 @@ def _unlock(request: HttpRequest, configuration: SharingConfiguration) -> HttpRe
     """POST {"password"}: a share token in the body and an HTTP-only cookie on this share's path."""
     try:
         data = json.loads(request.body or b"{}") if request.content_type == "application/json" else request.POST
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting deeper than the parser's stack is as unreadable as bad JSON
         data = {}
     raw_password = data.get("password") if hasattr(data, "get") else None
     password = None
@@ -96,12 +95,16 @@ def _page(request: HttpRequest, data: dict, *, as_json: bool, title: str | None 
     return render(request, "sharing/shared.html", {"exported_data": data, "title": title or "PostHog"})
 
 
+ALLOWED_METHODS = ["GET", "HEAD", "POST"]
+
+
 @csrf_exempt
 @xframe_options_exempt
-@require_http_methods(["GET", "HEAD", "POST"])
 def shared_insight(request: HttpRequest, kind: str, access_token: str) -> HttpResponse:
     token, dot, suffix = access_token.partition(".")
     request.log_path = f"/{kind}/{mask_key_value(token)}{dot}{suffix}"  # the token is a credential: not logged
+    if request.method not in ALLOWED_METHODS:
+        return HttpResponseNotAllowed(ALLOWED_METHODS)
     as_json = access_token.endswith(".json")
     configuration = _shared_configuration(access_token.split(".")[0])
     if configuration is None:
@@ -113,7 +116,7 @@ def shared_insight(request: HttpRequest, kind: str, access_token: str) -> HttpRe
             return _unlock(request, configuration)
         token = share_token_from_request(request)
         if not share_token_unlocks(token, configuration):
-            options = _display_options(configuration)
+            options = _display_options(request, configuration)
             unlock = {"type": "unlock", **{k: options[k] for k in ("whitelabel", "theme") if k in options}}
             return _page(request, unlock, as_json=as_json)
         data["shareToken"] = token
@@ -125,7 +128,7 @@ def shared_insight(request: HttpRequest, kind: str, access_token: str) -> HttpRe
         accessToken=configuration.access_token,
         insight=InsightSerializer(insight, context=context).data,
         themes=[],
-        **_display_options(configuration),
+        **_display_options(request, configuration),
     )
     return _page(request, data, as_json=as_json, title=insight.display_name)
 

@@ -143,7 +143,7 @@ class SharePasswordViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         password, raw_password = services.share_password_create(
-            configuration=configuration,
+            insight=self.insight,
             created_by=request.user,
             raw_password=serializer.validated_data.get("raw_password") or None,
             note=serializer.validated_data.get("note", ""),

@@ -87,3 +87,12 @@ def test_default_pagination_is_limit_offset_with_100_rows(settings):
     assert settings.REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] == "posthog_api.pagination.LimitOffsetPagination"
     assert LimitOffsetPagination.default_limit == 100
     assert LimitOffsetPagination.max_limit is None
+
+
+@pytest.mark.parametrize("limit", [2**63, 10**20])
+def test_a_limit_beyond_what_postgres_counts_means_every_row(client, organization, limit):
+    add_members(organization, 2)
+    response = client.get(f"/api/organizations/{organization.id}/members/", {"limit": limit})
+    assert response.status_code == 200
+    assert response.json()["next"] is None
+    assert len(response.json()["results"]) == 3

@@ -58,7 +58,8 @@ def insight_body(insight: Insight, *, access: str | None = "manager", timezone: 
         "last_modified_at": iso(insight.last_modified_at),
         "last_modified_by": user_basic_body(insight.last_modified_by) if insight.last_modified_by else None,
         "is_sample": False,
-        "effective_restriction_level": 21,
+        # An anonymous viewer of a share sees an insight only collaborators could edit, as PostHog says.
+        "effective_restriction_level": 21 if access else 37,
         "effective_privilege_level": 37 if access else 21,
         "user_access_level": access,
         "timezone": timezone,

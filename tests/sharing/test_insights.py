@@ -69,6 +69,30 @@ def test_invalid_input_is_a_400_and_writes_nothing(client, team, body, expected)
     assert not Insight.objects.exists()
 
 
+NULL_CHARACTERS = ("null_characters_not_allowed", "Null characters are not allowed.", "query")
+NOT_FINITE = ("invalid_input", "Numbers must be finite.", "query")
+TOO_DEEP = ("invalid_input", "The query is nested too deeply.", "query")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('{"name": "q", "query": {"kind": "a\\u0000b"}}', NULL_CHARACTERS),
+        ('{"name": "q", "query": {"a\\u0000": 1}}', NULL_CHARACTERS),
+        ('{"name": "q", "query": {"source": {"series": [{"math": 1e999}]}}}', NOT_FINITE),
+        ('{"name": "q", "query": {"a": ' + "[" * 900 + "]" * 900 + "}}", TOO_DEEP),
+    ],
+)
+def test_a_query_postgres_cannot_store_is_a_400_and_writes_nothing(client, team, insight, body, expected):
+    created = client.post(insights_url(team), body, content_type="application/json")
+    updated = client.patch(insights_url(team, insight), body, content_type="application/json")
+
+    assert (created.status_code, created.json()) == (400, error("validation_error", *expected))
+    assert (updated.status_code, updated.json()) == (400, error("validation_error", *expected))
+    assert list(Insight.objects.values_list("id", "name")) == [(insight.id, insight.name)]
+    assert len(activity_entries()) == 1  # the fixture's creation only
+
+
 @pytest.mark.parametrize("body", ["5", '"deleted"', "[1]"])
 def test_a_body_that_is_not_an_object_is_a_400(client, team, insight, body):
     response = client.patch(insights_url(team, insight), body, content_type="application/json")

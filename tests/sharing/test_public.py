@@ -41,7 +41,7 @@ def protected(user, organization, team, insight):
     configuration = services.sharing_configuration_update(
         insight=insight, user=user, team_id=team.id, enabled=True, password_required=True
     )
-    services.share_password_create(configuration=configuration, created_by=user, raw_password="open sesame", note="")
+    services.share_password_create(insight=insight, created_by=user, raw_password="open sesame", note="")
     return configuration
 
 
@@ -112,7 +112,22 @@ def test_settings_become_display_flags_and_white_labelling_needs_the_feature(
     assert with_feature == scene(share, insight, noHeader=True, legend=True, whitelabel=True, theme="dark")
 
 
-def test_hiding_extra_details_hides_who_made_the_insight(anonymous, user, team, share, insight):
+def test_the_whitelabel_parameter_white_labels_any_share_of_an_organization_with_the_feature(
+    anonymous, user, organization, team, share, insight
+):
+    url = f"/shared/{share.access_token}.json?whitelabel"
+
+    without_feature = anonymous.get(url).json()
+    give_features(organization, [*ADVANCED_PERMISSIONS, *WHITE_LABELLING])
+    with_feature = anonymous.get(url).json()
+    services.sharing_configuration_update(insight=insight, user=user, team_id=team.id, password_required=True)
+
+    assert without_feature == scene(share, insight)
+    assert with_feature == scene(share, insight, whitelabel=True)
+    assert anonymous.get(url).json() == {"type": "unlock", "whitelabel": True}
+
+
+def test_hiding_extra_details_leaves_out_who_made_the_insight_and_when(anonymous, user, team, share, insight):
     services.sharing_configuration_update(
         insight=insight, user=user, team_id=team.id, settings={"hideExtraDetails": True}
     )
@@ -120,7 +135,9 @@ def test_hiding_extra_details_hides_who_made_the_insight(anonymous, user, team, 
     data = anonymous.get(f"/shared/{share.access_token}.json").json()
 
     assert data["hideExtraDetails"] is True
-    assert data["insight"]["created_by"] is None and data["insight"]["last_modified_by"] is None
+    hidden = ("created_by", "last_modified_by", "created_at", "last_modified_at")
+    expected = {field: value for field, value in insight_body(insight, access=None).items() if field not in hidden}
+    assert data["insight"] == expected
 
 
 def test_unknown_disabled_or_expired_tokens_are_the_not_found_page(anonymous, user, team, share, insight):
@@ -162,8 +179,13 @@ def test_a_deleted_insight_is_not_found(anonymous, share, insight):
     assert response.json() == error("invalid_request", "not_found", "No resource found")
 
 
-def test_other_methods_are_not_allowed(anonymous, share):
-    assert anonymous.put(f"/shared/{share.access_token}").status_code == 405
+def test_other_methods_are_not_allowed_and_the_log_still_masks_the_token(anonymous, share, request_log):
+    response = anonymous.put(f"/shared/{share.access_token}.json")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    [line] = [record.getMessage() for record in request_log.records if record.name == "posthog_api.requests"]
+    assert line.startswith(f"PUT /shared/{share.access_token[:4]}...{share.access_token[-4:]}.json 405 ")
 
 
 # --- Password-protected shares ---
@@ -233,6 +255,14 @@ def test_the_right_password_gives_a_share_token_and_cookie_that_unlock(anonymous
     assert with_bearer.json() == scene(protected, insight, shareToken=token)
 
 
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"password": ' + "[" * 5000 + "]" * 5000 + "}", "{x"])
+def test_an_unreadable_unlock_body_is_a_wrong_password(anonymous, protected, body):
+    response = anonymous.post(f"/shared/{protected.access_token}", body, content_type="application/json")
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Incorrect password"}
+
+
 def test_a_form_post_unlocks_too(anonymous, protected):
     response = anonymous.post(f"/shared/{protected.access_token}", {"password": "open sesame"})
 
@@ -256,7 +286,7 @@ def test_forged_or_foreign_share_tokens_do_not_unlock(anonymous, user, team, pro
     other = services.sharing_configuration_update(
         insight=other_insight, user=user, team_id=team.id, enabled=True, password_required=True
     )
-    password, _ = services.share_password_create(configuration=other, created_by=user, raw_password=None, note="")
+    password, _ = services.share_password_create(insight=other_insight, created_by=user, raw_password=None, note="")
     foreign = signing.dumps({"configuration": other.pk, "password": password.pk}, salt=SALT, compress=True)
     forged = signing.dumps({"configuration": protected.pk, "password": password.pk}, salt="other", compress=True)
 

@@ -117,3 +117,34 @@ def test_insight_has_the_reference_fields_and_operations():
         ("patch", "insights_partial_update"),
         ("delete", "insights_destroy"),
     }
+
+
+# Query parameters of the insight operations in posthog-openapi.yaml, less `format` (its csv renderer is not served).
+REFRESH = ["string", "force_cache"]
+INSIGHT_QUERY_PARAMETERS = {
+    ("get", ""): {
+        "basic": ["boolean", None],
+        "created_by": ["integer", None],
+        "limit": ["integer", None],
+        "offset": ["integer", None],
+        "refresh": REFRESH,
+        "short_id": ["string", None],
+    },
+    ("post", ""): {},
+    ("get", "{id}/"): {"from_dashboard": ["integer", None], "refresh": REFRESH},
+    ("put", "{id}/"): {},
+    ("patch", "{id}/"): {},
+    ("delete", "{id}/"): {},
+}
+
+
+@pytest.mark.parametrize("root", ["projects", "environments"])
+@pytest.mark.parametrize(("method", "tail"), INSIGHT_QUERY_PARAMETERS)
+def test_insight_operations_take_the_reference_query_parameters(root, method, tail):
+    operation = generated_schema()["paths"][f"/api/{root}/{{project_id}}/insights/{tail}"][method]
+
+    assert {
+        parameter["name"]: [parameter["schema"]["type"], parameter["schema"].get("default")]
+        for parameter in operation["parameters"]
+        if parameter["in"] == "query"
+    } == INSIGHT_QUERY_PARAMETERS[(method, tail)]

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from posthog_api.testing import add_member, error, key_client, make_key, make_user, not_found, permission_denied
 from projects.services import project_delete
+from sharing import services
 from sharing.models import SharePassword, SharingConfiguration
 from tests.organizations.bodies import iso
 from tests.sharing.builders import (
@@ -224,6 +225,17 @@ def test_password_create_returns_the_raw_password_once(client, user, team, insig
     }
     assert password.check_password("correct horse") and "correct horse" not in password.password_hash
     assert client.get(sharing_url(team, insight)).json()["share_passwords"] == [password_body(password)]
+
+
+def test_a_password_lands_on_the_current_share_even_after_a_refresh_the_caller_did_not_see(
+    user, team, insight, protected
+):
+    services.sharing_access_token_refresh(insight=insight, user=user, team_id=team.id)  # `protected` is now old
+
+    password, _ = services.share_password_create(insight=insight, created_by=user, raw_password=None, note="")
+
+    current = SharingConfiguration.objects.get(insight=insight, expires_at__isnull=True)
+    assert password.sharing_configuration_id == current.id != protected.id
 
 
 def test_password_create_without_a_password_generates_one(client, team, insight, protected):

@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -53,6 +54,8 @@ def exception_handler(exc, context):
         exc = RequestTooLarge()
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError(str(exc) or None)
+    elif isinstance(exc, DataError):
+        exc = _unstorable_value(exc)
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled exception", exc_info=exc)
         return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
@@ -64,6 +67,15 @@ def exception_handler(exc, context):
     if hasattr(exc, "extra"):
         body["extra"] = exc.extra
     return Response(body, status=exc.status_code)
+
+
+def _unstorable_value(exc: DataError) -> exceptions.ValidationError:
+    """A value PostgreSQL refused (SQLSTATE class 22: a NUL character, an invalid JSON escape, a number out of
+    range, ...) came from the request: a 400, as a field-level check would have given had one existed."""
+    logger.warning("The database refused a value of the request: %s", exc)
+    diagnostic = getattr(exc.__cause__, "diag", None)
+    reason = (getattr(diagnostic, "message_primary", None) or str(exc)).splitlines()[0].rstrip(".")
+    return exceptions.ValidationError(f"A value could not be stored: {reason}.", code="invalid_input")
 
 
 def _error_type(exc: exceptions.APIException) -> str:

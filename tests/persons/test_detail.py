@@ -213,3 +213,24 @@ def test_deleting_a_property_records_posthogs_delete_event(client, team):
         "jon",
         {"$unset": ["plan"]},
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"properties": {"x": "a\\u0000b"}}', "unsupported Unicode escape sequence"),
+        ('{"properties": {"x\\u0000": 1}}', "unsupported Unicode escape sequence"),
+        ('{"properties": {"x": 1e999}}', "invalid input syntax for type json"),
+        ('{"properties": {"x": "\\ud800"}}', "invalid input syntax for type json"),
+    ],
+)
+def test_a_value_postgresql_cannot_store_is_a_400_and_nothing_changes(client, team, body, reason):
+    person = make_person(team, ["nul"], {"x": "before"})
+
+    response = client.patch(person_url(team, person.uuid), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == error("validation_error", "invalid_input", f"A value could not be stored: {reason}.")
+    person.refresh_from_db()
+    assert person.properties == {"x": "before"}
+    assert not ActivityLog.objects.filter(item_id=str(person.pk)).exists()

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from plugins.models import SECRET_FIELD_VALUE, Plugin, PluginConfig
+from plugins.validators import validate_config_schema, validate_storable_json
 
 URL_REFUSED = "Must be a GitHub/GitLab repository or a npm package URL!"
 ARCHIVE_URL = re.compile(r"^https://(github\.com|gitlab\.com|www\.npmjs\.com/package)/\S+$")
@@ -64,18 +65,24 @@ class PluginSerializer(serializers.ModelSerializer):
         return False  # there are no hog functions here to migrate to
 
     def validate_config_schema(self, value):
-        if not isinstance(value, list | dict):
-            raise serializers.ValidationError("Must be a list of config fields or an object keyed by field key.")
+        validate_config_schema(value)
+        validate_storable_json(value)
         return value
 
     def validate_capabilities(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be an object.")
+        validate_storable_json(value)
+        return value
+
+    def validate_metrics(self, value):
+        validate_storable_json(value)
         return value
 
     def validate_public_jobs(self, value):
         if value is not None and not isinstance(value, dict):
             raise serializers.ValidationError("Must be an object keyed by job name.")
+        validate_storable_json(value)
         return value
 
     def validate(self, attrs: dict) -> dict:
@@ -193,6 +200,10 @@ class PluginConfigSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError({"config": ["Must be a JSON-encoded object."]}) from None
         if not isinstance(raw, dict):
             raise serializers.ValidationError({"config": ["Must be a JSON object."]})
+        try:
+            validate_storable_json(raw)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"config": error.detail}) from None
         return raw
 
 
@@ -260,6 +271,7 @@ def validate_job(plugin: Plugin, job, *, is_staff: bool) -> tuple[str, dict, str
         raise serializers.ValidationError(f'Unknown job type "{job_type}" for this plugin.')
     if not isinstance(payload, dict):
         raise serializers.ValidationError("The job payload must be an object.")
+    validate_storable_json(payload)
     if not isinstance(operation, str):
         raise serializers.ValidationError("The job operation must be a string.")
     spec = public_jobs.get(job_type) or {}

@@ -12,9 +12,10 @@ from rest_framework.response import Response
 from activity.selectors import activity_for, activity_page
 from organizations.models import Organization
 from plugins import services
+from plugins.jobs import validate_job
 from plugins.models import Plugin, PluginAttachment, PluginConfig, PluginSourceFile
 from plugins.permissions import PluginOwnershipPermission, PluginsAccessLevelPermission
-from plugins.serializers import PluginConfigSerializer, PluginSerializer, RearrangeSerializer, validate_job
+from plugins.serializers import PluginConfigSerializer, PluginSerializer, RearrangeSerializer
 from plugins.validators import validate_attachment, validate_storable_json
 from posthog_api.viewsets import TenantScopedViewSet
 

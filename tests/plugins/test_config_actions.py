@@ -295,3 +295,27 @@ def test_activity_paging_beyond_the_database_range_is_400(session, team, plugin,
     assert response.json() == error(
         "validation_error", "max_value", "Ensure this value is less than or equal to 2147483647.", attr
     )
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "public_jobs", "status"),
+    [
+        ({"methods": ["onEvent"], "jobs": [{"x": 1}]}, {}, 400),
+        ({"methods": ["onEvent"], "jobs": 5}, {}, 400),
+        ({"methods": ["onEvent"], "jobs": ["Export"]}, {}, 200),
+        ({"methods": ["onEvent"]}, {"Export": {"payload": [1]}}, 200),
+        ({"methods": ["onEvent"]}, {"Export": {"payload": {"n": {"type": ["number"], "required": True}}}}, 200),
+    ],
+)
+def test_malformed_job_declarations_declare_nothing_rather_than_fail(
+    session, team, organization, capabilities, public_jobs, status
+):
+    plugin_config = make_config(team, make_plugin(organization, capabilities=capabilities, public_jobs=public_jobs))
+    job = {"type": "Export", "payload": {"n": 1}}
+    response = session.post(f"{configs_url(team, plugin_config=plugin_config)}job/", {"job": job}, format="json")
+    assert response.status_code == status
+    if status == 400:
+        assert response.json() == error(
+            "validation_error", "invalid_input", 'Unknown job type "Export" for this plugin.'
+        )
+    assert ActivityLog.objects.filter(activity="job_triggered").count() == (1 if status == 200 else 0)

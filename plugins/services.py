@@ -17,6 +17,7 @@ from plugins.validators import validate_config_schema, validate_storable_json
 
 CONFIG_UNAVAILABLE = "Plugin configuration is not available for the current organization!"
 GLOBAL_REFUSED = "This organization can't manage global plugins!"
+IN_USE_ELSEWHERE = "Other organizations use this plugin! It cannot be uninstalled while they do."
 NAME_MAX_LENGTH = Plugin._meta.get_field("name").max_length
 
 
@@ -84,6 +85,11 @@ def plugin_update(*, plugin: Plugin, organization: Organization, **fields) -> Pl
 def plugin_uninstall(*, plugin: Plugin, user) -> None:
     if plugin.is_global:
         raise ValidationError("This plugin is marked as global! Make it local before uninstallation")
+    # NOTE: deliberately stricter than PostHog, whose global plugins are its own: here any organization may publish
+    # one, and deleting it would cascade into the configs other organizations keep for it.
+    foreign_configs = plugin.configs.exclude(deleted=True).exclude(team__organization_id=plugin.organization_id)
+    if foreign_configs.exists():
+        raise ValidationError(IN_USE_ELSEWHERE)
     _log_plugin(plugin, "uninstalled", user, organization_id=plugin.organization_id)
     plugin.delete()
 

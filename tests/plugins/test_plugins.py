@@ -156,6 +156,27 @@ def test_a_global_plugin_is_not_uninstalled(client, organization):
     assert Plugin.objects.exists()
 
 
+def test_a_plugin_other_organizations_configured_is_not_uninstalled(client, organization, team, other_organization):
+    plugin = make_plugin(organization)
+    own = make_config(team, plugin)
+    theirs = make_config(other_organization.teams.get(), plugin)  # configured while the plugin was global
+
+    response = client.delete(plugins_url(organization, plugin))
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        "validation_error",
+        "invalid_input",
+        "Other organizations use this plugin! It cannot be uninstalled while they do.",
+    )
+    assert set(PluginConfig.objects.values_list("id", flat=True)) == {own.id, theirs.id}
+    assert not ActivityLog.objects.exists()
+
+    PluginConfig.objects.filter(pk=theirs.pk).update(deleted=True)  # soft-deleted by its organization
+    assert client.delete(plugins_url(organization, plugin)).status_code == 204
+    assert not PluginConfig.objects.exists()
+
+
 def test_sources_are_written_read_and_served_to_the_frontend_route(session, organization, team):
     app = make_frontend_app(organization)
     plugin_config = make_config(team, app)

@@ -6,7 +6,8 @@ from activity.models import ActivityLog
 from activity.serializers import ActivityLogSerializer
 
 DEFAULT_PAGE_SIZE = 10
-_page_number = serializers.IntegerField(min_value=1)
+# Bounded so that the row offset, (page - 1) * limit, stays within PostgreSQL's bigint.
+_page_number = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 def activity_for(*, scope: str, item_id=None, team_id: int | None = None, organization_id=None) -> QuerySet:

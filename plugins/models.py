@@ -48,7 +48,8 @@ class Plugin(models.Model):
     def secret_fields(self) -> set[str]:
         """Keys of `config_schema` entries marked secret; a dict-form schema declares none."""
         schema = self.config_schema if isinstance(self.config_schema, list) else []
-        return {field["key"] for field in schema if isinstance(field, dict) and field.get("secret") and "key" in field}
+        fields = [field for field in schema if isinstance(field, dict) and field.get("secret")]
+        return {field["key"] for field in fields if isinstance(field.get("key"), str)}
 
     @classmethod
     def visible_to(cls, organization_id) -> Q:

@@ -1,6 +1,6 @@
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from plugins.models import SECRET_FIELD_VALUE, Plugin, PluginConfig
+from plugins.validators import validate_config_schema, validate_storable_json
 
 URL_REFUSED = "Must be a GitHub/GitLab repository or a npm package URL!"
 ARCHIVE_URL = re.compile(r"^https://(github\.com|gitlab\.com|www\.npmjs\.com/package)/\S+$")
@@ -64,18 +65,24 @@ class PluginSerializer(serializers.ModelSerializer):
         return False  # there are no hog functions here to migrate to
 
     def validate_config_schema(self, value):
-        if not isinstance(value, list | dict):
-            raise serializers.ValidationError("Must be a list of config fields or an object keyed by field key.")
+        validate_config_schema(value)
+        validate_storable_json(value)
         return value
 
     def validate_capabilities(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be an object.")
+        validate_storable_json(value)
+        return value
+
+    def validate_metrics(self, value):
+        validate_storable_json(value)
         return value
 
     def validate_public_jobs(self, value):
         if value is not None and not isinstance(value, dict):
             raise serializers.ValidationError("Must be an object keyed by job name.")
+        validate_storable_json(value)
         return value
 
     def validate(self, attrs: dict) -> dict:
@@ -193,6 +200,10 @@ class PluginConfigSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError({"config": ["Must be a JSON-encoded object."]}) from None
         if not isinstance(raw, dict):
             raise serializers.ValidationError({"config": ["Must be a JSON object."]})
+        try:
+            validate_storable_json(raw)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"config": error.detail}) from None
         return raw
 
 
@@ -221,61 +232,3 @@ class RearrangeSerializer(serializers.Serializer):
             except ValueError:
                 raise serializers.ValidationError(f'"{key}" is not a plugin config id.') from None
         return parsed
-
-
-# --- Jobs ---
-
-
-def _is_date(value) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
-PAYLOAD_TYPES = {
-    "string": ("a string", lambda value: isinstance(value, str)),
-    "number": ("a number", lambda value: isinstance(value, int | float) and not isinstance(value, bool)),
-    "boolean": ("a boolean", lambda value: isinstance(value, bool)),
-    "date": ("an ISO 8601 date", _is_date),
-    "daterange": (
-        "a list of two ISO 8601 dates",
-        lambda value: isinstance(value, list) and len(value) == 2 and all(_is_date(item) for item in value),
-    ),
-}
-
-
-def validate_job(plugin: Plugin, job, *, is_staff: bool) -> tuple[str, dict, str]:
-    """The job's type, payload and operation, checked against the jobs the plugin declares in `public_jobs`."""
-    job = job if isinstance(job, dict) else {}
-    if "type" not in job:
-        raise serializers.ValidationError("The job type must be specified!")
-    job_type, payload, operation = job["type"], job.get("payload", {}), job.get("operation", "start")
-    public_jobs = plugin.public_jobs or {}
-    declared = public_jobs.keys() | set((plugin.capabilities or {}).get("jobs") or [])
-    if not isinstance(job_type, str) or job_type not in declared:
-        raise serializers.ValidationError(f'Unknown job type "{job_type}" for this plugin.')
-    if not isinstance(payload, dict):
-        raise serializers.ValidationError("The job payload must be an object.")
-    if not isinstance(operation, str):
-        raise serializers.ValidationError("The job operation must be a string.")
-    spec = public_jobs.get(job_type) or {}
-    fields = spec.get("payload") if isinstance(spec, dict) else None
-    for name, field in (fields or {}).items():
-        _validate_payload_field(name, field if isinstance(field, dict) else {}, payload.get(name), is_staff=is_staff)
-    return job_type, payload, operation
-
-
-def _validate_payload_field(name: str, field: dict, value, *, is_staff: bool) -> None:
-    if value is None:
-        if field.get("required"):
-            raise serializers.ValidationError(f'The job payload is missing the required field "{name}".')
-        return
-    if field.get("staff_only") and not is_staff:
-        raise serializers.ValidationError(f'Only staff users can set the job payload field "{name}".')
-    expected = PAYLOAD_TYPES.get(field.get("type"))
-    if expected is not None and not expected[1](value):
-        raise serializers.ValidationError(f'The job payload field "{name}" must be {expected[0]}.')

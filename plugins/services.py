@@ -6,15 +6,19 @@ from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from activity.services import activity_log_record, change
 from organizations.models import Organization
 from plugins.models import SECRET_FIELD_VALUE, Plugin, PluginAttachment, PluginConfig, PluginSourceFile
+from plugins.validators import validate_config_schema, validate_storable_json
 
 CONFIG_UNAVAILABLE = "Plugin configuration is not available for the current organization!"
 GLOBAL_REFUSED = "This organization can't manage global plugins!"
+IN_USE_ELSEWHERE = "Other organizations use this plugin! It cannot be uninstalled while they do."
+NAME_MAX_LENGTH = Plugin._meta.get_field("name").max_length
 
 
 def can_configure_plugins(organization: Organization) -> bool:
@@ -81,6 +85,11 @@ def plugin_update(*, plugin: Plugin, organization: Organization, **fields) -> Pl
 def plugin_uninstall(*, plugin: Plugin, user) -> None:
     if plugin.is_global:
         raise ValidationError("This plugin is marked as global! Make it local before uninstallation")
+    # NOTE: deliberately stricter than PostHog, whose global plugins are its own: here any organization may publish
+    # one, and deleting it would cascade into the configs other organizations keep for it.
+    foreign_configs = plugin.configs.exclude(deleted=True).exclude(team__organization_id=plugin.organization_id)
+    if foreign_configs.exists():
+        raise ValidationError(IN_USE_ELSEWHERE)
     _log_plugin(plugin, "uninstalled", user, organization_id=plugin.organization_id)
     plugin.delete()
 
@@ -119,10 +128,15 @@ def _apply_plugin_json(plugin: Plugin, text: str) -> None:
         raise ValidationError({"plugin.json": ["plugin.json is not valid JSON."]}) from None
     if not isinstance(manifest, dict):
         raise ValidationError({"plugin.json": ["plugin.json must hold a JSON object."]})
-    if "name" in manifest:
-        plugin.name = manifest["name"]
-    if "config" in manifest:
-        plugin.config_schema = manifest["config"]
+    name, config_schema = manifest.get("name", plugin.name), manifest.get("config", plugin.config_schema)
+    if name is not None and not (isinstance(name, str) and len(name) <= NAME_MAX_LENGTH):
+        raise ValidationError({"plugin.json": [f"`name` must be a string of at most {NAME_MAX_LENGTH} characters."]})
+    try:
+        validate_config_schema(config_schema)
+        validate_storable_json([name, config_schema])
+    except ValidationError as error:
+        raise ValidationError({"plugin.json": [f"plugin.json: {error.detail[0]}"]}) from None
+    plugin.name, plugin.config_schema = name, config_schema
 
 
 # --- Plugin configs ---
@@ -242,7 +256,10 @@ def plugin_configs_rearrange(*, team, user, orders: dict[int, int]) -> list[Plug
     """Set `order` on the environment's enabled configs named by id, whatever their family; others are ignored."""
     require_config_access(team.organization)
     configs = list(
-        PluginConfig.objects.select_related("plugin").select_for_update(of=("self",)).filter(team=team, enabled=True)
+        PluginConfig.objects.select_related("plugin")
+        .prefetch_related(Prefetch("attachments", queryset=PluginAttachment.objects.defer("contents")))
+        .select_for_update(of=("self",))
+        .filter(team=team, enabled=True)
     )
     for plugin_config in configs:
         plugin_config.team = team

@@ -12,9 +12,11 @@ from rest_framework.response import Response
 from activity.selectors import activity_for, activity_page
 from organizations.models import Organization
 from plugins import services
+from plugins.jobs import validate_job
 from plugins.models import Plugin, PluginAttachment, PluginConfig, PluginSourceFile
 from plugins.permissions import PluginOwnershipPermission, PluginsAccessLevelPermission
-from plugins.serializers import PluginConfigSerializer, PluginSerializer, RearrangeSerializer, validate_job
+from plugins.serializers import PluginConfigSerializer, PluginSerializer, RearrangeSerializer
+from plugins.validators import validate_attachment, validate_storable_json
 from posthog_api.viewsets import TenantScopedViewSet
 
 ATTACHMENT_FIELD = re.compile(r"^(add|remove)_attachment\[([^\]]+)\]$")
@@ -80,6 +82,7 @@ def parse_source_files(data) -> tuple[dict[str, str | None], dict[str, str]]:
     may instead be sent as `{"source": ..., "transpiled": ...}` to store its transpiled JavaScript as well."""
     if not isinstance(data, dict) or isinstance(data, QueryDict):
         raise ValidationError("Send a JSON object mapping file names to their source.")
+    validate_storable_json(data)
     files, transpiled = {}, {}
     for filename, value in data.items():
         if not filename or len(filename) > 200:
@@ -164,6 +167,10 @@ class PluginConfigViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         for name, upload in self.request.FILES.items():
             match = ATTACHMENT_FIELD.match(name)
             if match and match[1] == "add":
+                try:
+                    validate_attachment(match[2], upload)
+                except ValidationError as error:
+                    raise ValidationError({name: error.detail}) from None
                 changes.added[match[2]] = upload
         for name in self.request.data.keys():
             match = ATTACHMENT_FIELD.match(name)
@@ -174,7 +181,7 @@ class PluginConfigViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     @action(methods=["PATCH"], detail=False)
     def rearrange(self, request, *args, **kwargs):
         services.require_config_access(self.organization)
-        serializer = RearrangeSerializer(data=request.data if isinstance(request.data, dict) else {})
+        serializer = RearrangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         plugin_configs = services.plugin_configs_rearrange(
             team=self.team, user=acting_user(request), orders=serializer.validated_data.get("orders", {})

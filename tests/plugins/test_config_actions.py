@@ -82,6 +82,8 @@ def test_rearrange_sets_orders_of_enabled_configs_by_id_and_answers_them_all(ses
         ({"orders": {"1": "x"}}, "orders__1"),
         ({"orders": [1, 2]}, "orders"),
         ({"orders": {"1": 2**31}}, "orders__1"),
+        ([{"orders": {"1": 5}}], None),
+        ("orders", None),
     ],
 )
 def test_rearrange_refuses_bad_orders_with_400(session, team, plugin, body, attr):
@@ -256,3 +258,64 @@ def test_rearrange_without_orders_answers_the_enabled_configs(session, team, plu
     assert response.status_code == 200
     assert response.json() == [config_body(enabled, with_plugin=False)]
     assert not ActivityLog.objects.exists()
+
+
+def test_rearrange_query_count_does_not_grow_with_configs(session, team, plugin, django_assert_max_num_queries):
+    def rearranged(count: int) -> list:
+        for order in range(count):
+            plugin_config = make_config(team, plugin, order=order, enabled=True)
+            plugin_config.attachments.create(
+                team=team, key="cert", content_type="text/plain", file_name="c.pem", file_size=1, contents=b"c"
+            )
+        with django_assert_max_num_queries(12):
+            return session.patch(f"{configs_url(team)}rearrange/", {"orders": {}}, format="json").json()
+
+    assert len(rearranged(2)) == 2
+    assert len(rearranged(10)) == 12
+
+
+def test_a_job_payload_the_database_cannot_hold_is_400_and_records_nothing(session, team, plugin):
+    plugin_config = make_config(team, plugin)
+    job = {"type": "Export events", "payload": {"dateRange": ["2024-01-01", "2024-02-01"], "note": "a\x00b"}}
+    response = session.post(f"{configs_url(team, plugin_config=plugin_config)}job/", {"job": job}, format="json")
+    assert response.status_code == 400
+    assert response.json() == error(
+        "validation_error", "null_characters_not_allowed", "Null characters are not allowed."
+    )
+    assert not ActivityLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "attr"), [("page=99999999999999999999", "page"), ("limit=99999999999999&page=99999999", "limit")]
+)
+def test_activity_paging_beyond_the_database_range_is_400(session, team, plugin, query, attr):
+    plugin_config = make_config(team, plugin)
+    response = session.get(f"{configs_url(team, plugin_config=plugin_config)}activity/?{query}")
+    assert response.status_code == 400
+    assert response.json() == error(
+        "validation_error", "max_value", "Ensure this value is less than or equal to 2147483647.", attr
+    )
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "public_jobs", "status"),
+    [
+        ({"methods": ["onEvent"], "jobs": [{"x": 1}]}, {}, 400),
+        ({"methods": ["onEvent"], "jobs": 5}, {}, 400),
+        ({"methods": ["onEvent"], "jobs": ["Export"]}, {}, 200),
+        ({"methods": ["onEvent"]}, {"Export": {"payload": [1]}}, 200),
+        ({"methods": ["onEvent"]}, {"Export": {"payload": {"n": {"type": ["number"], "required": True}}}}, 200),
+    ],
+)
+def test_malformed_job_declarations_declare_nothing_rather_than_fail(
+    session, team, organization, capabilities, public_jobs, status
+):
+    plugin_config = make_config(team, make_plugin(organization, capabilities=capabilities, public_jobs=public_jobs))
+    job = {"type": "Export", "payload": {"n": 1}}
+    response = session.post(f"{configs_url(team, plugin_config=plugin_config)}job/", {"job": job}, format="json")
+    assert response.status_code == status
+    if status == 400:
+        assert response.json() == error(
+            "validation_error", "invalid_input", 'Unknown job type "Export" for this plugin.'
+        )
+    assert ActivityLog.objects.filter(activity="job_triggered").count() == (1 if status == 200 else 0)

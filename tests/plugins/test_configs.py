@@ -1,9 +1,11 @@
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from activity.models import ActivityLog
 from organizations.models import Organization
-from plugins.models import SECRET_FIELD_VALUE, PluginConfig
+from plugins.models import SECRET_FIELD_VALUE, PluginAttachment, PluginConfig
 from posthog_api.testing import error, key_client, make_key, not_found, permission_denied
 from tests.plugins.builders import (
     DESTINATIONS,
@@ -265,6 +267,56 @@ def test_below_config_access_level_create_is_refused_and_lists_are_empty(client,
     )
     assert listed.json()["count"] == 0
     assert PluginConfig.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("config", "detail"),
+    [
+        ({"url": "a\x00b"}, "Null characters are not allowed."),
+        ({"a\x00": "b"}, "Null characters are not allowed."),
+        ({"url": ["\ud800"]}, "Surrogate characters are not allowed: U+D800."),
+        (json.dumps({"url": {"deep": "a\x00b"}}), "Null characters are not allowed."),
+    ],
+)
+def test_a_config_the_database_cannot_hold_is_400_on_create_and_update(client, team, plugin, config, detail):
+    plugin_config = make_config(team, plugin, config={"url": "kept"})
+    expected = error("validation_error", "invalid_input", detail, "config")
+    body = json.dumps({"plugin": plugin.id, "order": 2, "config": config})  # escaped: lone surrogates are not UTF-8
+
+    created = client.post(configs_url(team), body, content_type="application/json")
+    updated = client.patch(configs_url(team, plugin_config=plugin_config), body, content_type="application/json")
+
+    assert (created.status_code, updated.status_code) == (400, 400)
+    assert created.json()["detail"] == updated.json()["detail"] == detail
+    assert created.json()["attr"] == updated.json()["attr"] == expected["attr"]
+    assert list(PluginConfig.objects.values_list("config", flat=True)) == [{"url": "kept"}]
+
+
+@pytest.mark.parametrize(
+    ("attachment_key", "file_name", "content_type"),
+    [("k" * 201, "a.pem", "text/plain"), ("k", "f" * 197 + ".pem", "text/plain"), ("k", "a.pem", "text/" + "p" * 200)],
+)
+def test_an_attachment_too_long_for_its_columns_is_400_and_nothing_is_written(
+    client, team, plugin, attachment_key, file_name, content_type
+):
+    plugin_config = make_config(team, plugin, config={"url": "kept"})
+    upload = SimpleUploadedFile(file_name, b"PEM!", content_type=content_type)
+    body = {"plugin": plugin.id, "order": 2, "config": '{"url": "new"}', f"add_attachment[{attachment_key}]": upload}
+
+    created = client.post(configs_url(team), body, format="multipart")
+    upload.seek(0)
+    updated = client.patch(configs_url(team, plugin_config=plugin_config), body, format="multipart")
+
+    for response in (created, updated):
+        assert response.status_code == 400
+        assert response.json() == error(
+            "validation_error",
+            "invalid_input",
+            "An attachment's key, file name and content type are at most 200 characters.",
+            f"add_attachment[{attachment_key}]",
+        )
+    assert list(PluginConfig.objects.values_list("config", flat=True)) == [{"url": "kept"}]
+    assert not PluginAttachment.objects.exists()
 
 
 # --- Update ---

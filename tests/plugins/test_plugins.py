@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -154,6 +156,27 @@ def test_a_global_plugin_is_not_uninstalled(client, organization):
     assert Plugin.objects.exists()
 
 
+def test_a_plugin_other_organizations_configured_is_not_uninstalled(client, organization, team, other_organization):
+    plugin = make_plugin(organization)
+    own = make_config(team, plugin)
+    theirs = make_config(other_organization.teams.get(), plugin)  # configured while the plugin was global
+
+    response = client.delete(plugins_url(organization, plugin))
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        "validation_error",
+        "invalid_input",
+        "Other organizations use this plugin! It cannot be uninstalled while they do.",
+    )
+    assert set(PluginConfig.objects.values_list("id", flat=True)) == {own.id, theirs.id}
+    assert not ActivityLog.objects.exists()
+
+    PluginConfig.objects.filter(pk=theirs.pk).update(deleted=True)  # soft-deleted by its organization
+    assert client.delete(plugins_url(organization, plugin)).status_code == 204
+    assert not PluginConfig.objects.exists()
+
+
 def test_sources_are_written_read_and_served_to_the_frontend_route(session, organization, team):
     app = make_frontend_app(organization)
     plugin_config = make_config(team, app)
@@ -226,3 +249,64 @@ def test_a_file_url_installs_a_local_plugin(client, organization):
     response = client.post(plugins_url(organization), {"url": "file:../my-plugin", "name": "Local"}, format="json")
     assert response.status_code == 201
     assert response.json()["plugin_type"] == "local"
+
+
+NUL = "a\x00b"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "detail"),
+    [
+        ("capabilities", {"methods": [NUL]}, "Null characters are not allowed."),
+        ("config_schema", [{"key": "k", "hint": NUL}], "Null characters are not allowed."),
+        ("config_schema", [{"key": "k", "hint": "\ud800"}], "Surrogate characters are not allowed: U+D800."),
+        ("metrics", {NUL: 1}, "Null characters are not allowed."),
+        ("public_jobs", {"Export": {"payload": {"x": {"type": NUL}}}}, "Null characters are not allowed."),
+        ("config_schema", [{"key": ["k"], "secret": True}], "A config field's `key` must be a string."),
+        ("config_schema", [{"key": 5, "secret": True}], "A config field's `key` must be a string."),
+        ("config_schema", ["k"], "Each config field must be an object."),
+    ],
+)
+def test_installing_refuses_json_the_database_or_the_masking_cannot_hold(client, organization, field, value, detail):
+    body = json.dumps({**SOURCE_PLUGIN, field: value})  # escaped, as a lone surrogate cannot be sent as UTF-8
+    response = client.post(plugins_url(organization), body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["attr"] == field
+    assert response.json()["detail"] == detail
+    assert not Plugin.objects.exists()
+
+
+def test_a_stored_schema_key_that_is_not_a_string_masks_nothing_and_breaks_nothing(client, organization, team):
+    plugin = make_plugin(organization, config_schema=[{"key": ["k"], "secret": True}, {"key": "t", "secret": True}])
+    make_config(team, plugin, config={"t": "s3cret", "u": "plain"})
+    response = client.get(configs_url(team))
+    assert response.status_code == 200
+    assert response.json()["results"][0]["config"] == {
+        "t": "**************** POSTHOG SECRET FIELD ****************",
+        "u": "plain",
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"index.ts": NUL},
+        {NUL: "x"},
+        {"frontend.tsx": {"source": "x", "transpiled": "\ud800"}},
+        {"plugin.json": '{"name": "a\\u0000b"}'},
+        {"plugin.json": '{"config": [{"key": "k", "hint": "a\\u0000b"}]}'},
+        {"plugin.json": '{"name": "%s"}' % ("n" * 201)},
+        {"plugin.json": '{"name": 5}'},
+        {"plugin.json": '{"config": 7}'},
+        {"plugin.json": '{"config": [{"key": 1, "secret": true}]}'},
+    ],
+)
+def test_sources_the_database_cannot_hold_are_400_and_write_nothing(session, organization, body):
+    app = make_frontend_app(organization)
+    url = f"{plugins_url(organization, app)}update_source/"
+    response = session.patch(url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error"
+    assert not PluginSourceFile.objects.exists()
+    app.refresh_from_db()
+    assert (app.name, app.config_schema) == ("Banner", [])

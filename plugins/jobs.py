@@ -6,7 +6,7 @@ from datetime import datetime
 from rest_framework import serializers
 
 from plugins.models import Plugin
-from plugins.validators import validate_storable_json
+from posthog_api.validators import validate_storable_json
 
 
 def _is_date(value) -> bool:

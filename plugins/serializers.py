@@ -10,7 +10,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from plugins.models import SECRET_FIELD_VALUE, Plugin, PluginConfig
-from plugins.validators import validate_config_schema, validate_storable_json
+from plugins.validators import validate_config_schema
+from posthog_api.validators import validate_storable_json
 
 URL_REFUSED = "Must be a GitHub/GitLab repository or a npm package URL!"
 ARCHIVE_URL = re.compile(r"^https://(github\.com|gitlab\.com|www\.npmjs\.com/package)/\S+$")

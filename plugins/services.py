@@ -13,7 +13,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from activity.services import activity_log_record, change
 from organizations.models import Organization
 from plugins.models import SECRET_FIELD_VALUE, Plugin, PluginAttachment, PluginConfig, PluginSourceFile
-from plugins.validators import validate_config_schema, validate_storable_json
+from plugins.validators import validate_config_schema
+from posthog_api.validators import validate_storable_json
 
 CONFIG_UNAVAILABLE = "Plugin configuration is not available for the current organization!"
 GLOBAL_REFUSED = "This organization can't manage global plugins!"

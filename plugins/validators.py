@@ -1,28 +1,10 @@
 """Checks on free-form JSON that the database or the secret masking would otherwise trip over."""
 
 from rest_framework import serializers
-from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-_no_surrogates = ProhibitSurrogateCharactersValidator()
-NULL_CHARACTERS = "Null characters are not allowed."  # DRF's text fields say the same
+from posthog_api.validators import validate_storable_json
+
 ATTACHMENT_TEXT_MAX_LENGTH = 200  # PluginAttachment's key, file_name and content_type
-
-
-def validate_storable_json(value) -> None:
-    """PostgreSQL keeps no NUL character and no lone surrogate in jsonb or text: refuse them in any key or string,
-    with the messages DRF's text fields give."""
-    pending = [value]
-    while pending:  # iterative: the parser accepts nesting deeper than a recursive walk could follow
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str):
-            if "\x00" in item:
-                raise serializers.ValidationError(NULL_CHARACTERS, code="null_characters_not_allowed")
-            _no_surrogates(item)
 
 
 def validate_config_schema(value) -> None:

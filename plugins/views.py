@@ -16,7 +16,8 @@ from plugins.jobs import validate_job
 from plugins.models import Plugin, PluginAttachment, PluginConfig, PluginSourceFile
 from plugins.permissions import PluginOwnershipPermission, PluginsAccessLevelPermission
 from plugins.serializers import PluginConfigSerializer, PluginSerializer, RearrangeSerializer
-from plugins.validators import validate_attachment, validate_storable_json
+from plugins.validators import validate_attachment
+from posthog_api.validators import validate_storable_json
 from posthog_api.viewsets import TenantScopedViewSet
 
 ATTACHMENT_FIELD = re.compile(r"^(add|remove)_attachment\[([^\]]+)\]$")

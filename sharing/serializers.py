@@ -1,10 +1,9 @@
-import math
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from posthog_api.serializers import UserBasicSerializer
+from posthog_api.validators import validate_storable_json
 from sharing.models import Insight, SharePassword, SharingConfiguration
 
 INVALID_SETTINGS = "Invalid settings format"
@@ -12,8 +11,8 @@ BOOLEAN_SETTINGS = ("whitelabel", "noHeader", "showInspector", "legend", "detail
 THEMES = ("light", "dark", "system")
 TRUE_TEXT, FALSE_TEXT = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 DELETED_USER_EMAIL = "deleted user"
-# PostgreSQL's jsonb holds neither NUL characters nor non-finite numbers; deeper nesting than any query has is refused
-# before the recursive code after validation (activity snapshots, rendering) runs out of stack.
+# Deeper nesting than any query has is refused before the recursive code after validation (activity snapshots,
+# rendering) runs out of stack.
 MAX_QUERY_DEPTH = 64
 
 
@@ -134,7 +133,7 @@ class InsightSerializer(serializers.ModelSerializer):
         return []
 
     def validate_query(self, query: dict | None) -> dict | None:
-        _check_storable_json(query, depth=0)
+        validate_storable_json(query, max_depth=MAX_QUERY_DEPTH)
         return query
 
     def validate_dashboards(self, dashboards: list[int]) -> list[int]:
@@ -148,19 +147,6 @@ class InsightSerializer(serializers.ModelSerializer):
             for field in HIDDEN_EXTRA_DETAILS:
                 data.pop(field)
         return data
-
-
-def _check_storable_json(value, *, depth: int) -> None:
-    if isinstance(value, str) and "\x00" in value:
-        raise serializers.ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise serializers.ValidationError("Numbers must be finite.")
-    if not isinstance(value, dict | list):
-        return
-    if depth >= MAX_QUERY_DEPTH:
-        raise serializers.ValidationError("The query is nested too deeply.")
-    for item in [*value.keys(), *value.values()] if isinstance(value, dict) else value:
-        _check_storable_json(item, depth=depth + 1)
 
 
 # --- Sharing ---

@@ -71,7 +71,7 @@ def test_invalid_input_is_a_400_and_writes_nothing(client, team, body, expected)
 
 NULL_CHARACTERS = ("null_characters_not_allowed", "Null characters are not allowed.", "query")
 NOT_FINITE = ("invalid_input", "Numbers must be finite.", "query")
-TOO_DEEP = ("invalid_input", "The query is nested too deeply.", "query")
+TOO_DEEP = ("invalid_input", "The value is nested too deeply.", "query")
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -21,6 +20,7 @@ from persons.models import Person
 from persons.renderers import CSVRenderer
 from persons.serializers import PersonSerializer
 from persons.views import READ_ONLY_NOTE, PersonsBurstThrottle, PersonsSustainedThrottle
+from posthog_api.parsers import JSONParser
 from posthog_api.renderers import JSONRenderer
 from posthog_api.throttles import BurstRateThrottle, SustainedRateThrottle
 from posthog_api.viewsets import TenantScopedViewSet

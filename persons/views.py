@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from activity.mixins import ActivityLogMixin
@@ -27,6 +26,7 @@ from persons.serializers import (
     SplitSerializer,
 )
 from persons.services import rest as services
+from posthog_api.parsers import JSONParser
 from posthog_api.parsing import int_or_none, uuid_or_none
 from posthog_api.renderers import JSONRenderer
 from posthog_api.throttles import BurstRateThrottle, SustainedRateThrottle

@@ -234,3 +234,15 @@ def test_a_value_postgresql_cannot_store_is_a_400_and_nothing_changes(client, te
     person.refresh_from_db()
     assert person.properties == {"x": "before"}
     assert not ActivityLog.objects.filter(item_id=str(person.pk)).exists()
+
+
+def test_json_nested_deeper_than_the_stack_is_a_parse_error(client, team):
+    person = make_person(team, ["deep"])
+    body = '{"properties": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    response = client.patch(person_url(team, person.uuid), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        "invalid_request", "parse_error", "JSON parse error - the body is nested too deeply"
+    )

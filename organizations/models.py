@@ -33,8 +33,10 @@ class Organization(models.Model):
     # NOTE: a plain UUID until the roles app exists; it names a role of this organization or is null.
     default_role_id = models.UUIDField(null=True, blank=True)
     logo_media_id = models.UUIDField(null=True, blank=True)
+    # NOTE: stricter than self-hosted PostHog (ROOT for every organization): ROOT may publish global plugins, whose
+    # frontend code other organizations' configs then serve, so only the bootstrap organization gets it.
     plugins_access_level = models.PositiveSmallIntegerField(
-        choices=PluginsAccessLevel.choices, default=PluginsAccessLevel.ROOT
+        choices=PluginsAccessLevel.choices, default=PluginsAccessLevel.INSTALL
     )
     available_product_features = models.JSONField(null=True, blank=True, default=list)
     customer_id = models.CharField(max_length=200, null=True, blank=True)

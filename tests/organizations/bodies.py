@@ -40,7 +40,7 @@ def organization_body(organization: Organization, *, level: int | None, member_c
         "created_at": iso(organization.created_at),
         "updated_at": iso(organization.updated_at),
         "membership_level": level,
-        "plugins_access_level": 9,
+        "plugins_access_level": 6,
         "teams": [team_basic_body(team) for team in organization.teams.order_by("id")],
         "projects": [project_basic_body(project) for project in organization.projects.order_by("id")],
         "available_product_features": [],

@@ -40,7 +40,8 @@ def test_bootstrap_creates_user_organization_project_and_a_working_key(db):
     assert (user.is_staff, user.has_usable_password()) == (True, False)
     membership = OrganizationMembership.objects.get(user=user)
     assert (str(membership.organization_id), membership.level) == (result["organization_id"], 15)
-    assert Organization.objects.get(pk=result["organization_id"]).name == "Default organization"
+    organization = Organization.objects.get(pk=result["organization_id"])
+    assert (organization.name, organization.plugins_access_level) == ("Default organization", 9)
     assert PersonalAPIKey.objects.get(user=user).scopes == ["*"]
     response = key_client(result["personal_api_key"]).get("/api/users/@me/")
     assert response.status_code == 200

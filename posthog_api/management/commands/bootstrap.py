@@ -8,6 +8,7 @@ from django.db import transaction
 
 from api_keys.models import MAX_PERSONAL_API_KEYS_PER_USER, PersonalAPIKey
 from api_keys.services import personal_api_key_create
+from organizations.models import Organization
 from organizations.services import organization_create
 from users.models import User
 
@@ -56,7 +57,11 @@ def bootstrap(*, email: str, organization_name: str) -> dict:
     if user is None:
         user = User.objects.create_user(email=email, password=None, first_name="Admin", is_staff=True)
     if not user.organization_memberships.exists():
-        organization_create(name=organization_name, created_by=user)
+        organization_create(
+            name=organization_name,
+            created_by=user,
+            plugins_access_level=Organization.PluginsAccessLevel.ROOT,  # the instance's own: may publish global plugins
+        )
     user.refresh_from_db()
     team = user.current_team or user.organization_memberships.first().organization.teams.order_by("id").first()
     _make_room_for_a_key(user)

@@ -72,7 +72,10 @@ def _addresses(host: str, port: int) -> list[str]:
 def url_pattern_error(url: str) -> str | None:
     """Why a table may not read `url`, or None. A host that does not resolve now is let through: reading it fails
     later with a clear message, and the address is checked again before every connection."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return NO_HOSTNAME
     if parts.netloc and parts.netloc == urlsplit(settings.WAREHOUSE_UPLOAD_URL).netloc:
         return OWN_BUCKET
     if parts.scheme != "https" and not (_private_allowed() and parts.scheme == "http"):
@@ -125,12 +128,22 @@ class _Answer:
     body: bytes
 
 
+def _parts(url: str):
+    try:
+        return urlsplit(url)
+    except ValueError:
+        raise ColumnsError(BAD_URI) from None
+
+
 def _request(url: str, keys: Keys | None, limit: int, range_header: str | None = None) -> _Answer:
-    parts = urlsplit(url)
+    parts = _parts(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ColumnsError(BAD_URI)
     https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
+    try:
+        port = parts.port or (443 if https else 80)
+    except ValueError:  # out of range
+        raise ColumnsError(BAD_URI) from None
     host_header = parts.netloc.rsplit("@", 1)[-1]
     try:
         addresses = _addresses(parts.hostname, port)
@@ -178,7 +191,7 @@ class Location:
 
 
 def _location(url: str) -> Location:
-    parts = urlsplit(url)
+    parts = _parts(url)
     base = f"{parts.scheme}://{parts.netloc}"
     path = unquote(parts.path).lstrip("/")
     if VIRTUAL_HOSTED.match(parts.hostname or ""):

@@ -158,12 +158,25 @@ def test_private_addresses_are_refused_at_read_time_too(settings):
         remote.read_head("https://127.0.0.1/bucket/x.csv", None, 10)
 
 
-@pytest.mark.parametrize("url", ["ftp://store.example.com/bucket/x.csv", "https:///bucket/x.csv"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://store.example.com/bucket/x.csv",
+        "https:///bucket/x.csv",
+        "https://[::1/bucket/x.csv",
+        "https://store.example.com:99999/bucket/x.csv",
+    ],
+)
 def test_stored_urls_without_a_usable_host_are_not_fetched(settings, url):
     settings.WAREHOUSE_ALLOW_PRIVATE_URLS = True
 
     with pytest.raises(ColumnsError, match="The provided file or bucket doesn't exist"):
         remote.read_head(url, None, 10)
+
+
+def test_a_stored_url_that_does_not_parse_is_not_resolved():
+    with pytest.raises(ColumnsError, match="The provided file or bucket doesn't exist"):
+        remote.resolve_object("https://[::1/bucket/*.csv", None)
 
 
 def test_credentials_round_trip_and_refuse_tampering():

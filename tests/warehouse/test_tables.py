@@ -195,6 +195,12 @@ def test_requests_are_signed_with_the_tables_keys(write_client, team, object_sto
             "URL pattern must include a valid hostname.",
         ),
         (
+            {"url_pattern": "https://[::1/b/x.csv"},
+            "url_pattern",
+            "invalid_input",
+            "URL pattern must include a valid hostname.",
+        ),
+        (
             {"url_pattern": "https://localhost/b/x.csv"},
             "url_pattern",
             "invalid_input",

@@ -69,6 +69,15 @@ def _addresses(host: str, port: int) -> list[str]:
     return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
+def _host_and_port(parts) -> tuple:
+    """Where a URL connects to, however its host is spelled (case, user info, explicit default port)."""
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.hostname, port or {"http": 80, "https": 443}.get(parts.scheme)
+
+
 def url_pattern_error(url: str) -> str | None:
     """Why a table may not read `url`, or None. A host that does not resolve now is let through: reading it fails
     later with a clear message, and the address is checked again before every connection."""
@@ -76,7 +85,7 @@ def url_pattern_error(url: str) -> str | None:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return NO_HOSTNAME
-    if parts.netloc and parts.netloc == urlsplit(settings.WAREHOUSE_UPLOAD_URL).netloc:
+    if parts.hostname and _host_and_port(parts) == _host_and_port(urlsplit(settings.WAREHOUSE_UPLOAD_URL)):
         return OWN_BUCKET
     if parts.scheme != "https" and not (_private_allowed() and parts.scheme == "http"):
         return NOT_HTTPS

@@ -91,7 +91,8 @@ def table_update(*, table: DataWarehouseTable, user, credential: dict | None = N
         _claim_name(team_id=table.team_id, name=fields["name"], table_id=table.pk)
     for name, value in fields.items():
         setattr(table, name, value)
-    table.save()
+    # Only what was given: the columns a schema refresh wrote meanwhile must not be put back as they were read.
+    table.save(update_fields=[*fields, *(["credential"] if credential is not None else []), "updated_at"])
     return table
 
 

@@ -101,6 +101,21 @@ def test_upload_refusals_answer_a_message(write_client, team, upload_root, field
     assert not upload_root.exists() or not any(upload_root.rglob("*.csv"))
 
 
+@pytest.mark.parametrize(
+    ("content", "file_format"),
+    [
+        (b'{"a\\u0000b": 1}\n', "JSONEachRow"),
+        (b'{"a\\ud800": 1}\n', "JSONEachRow"),
+        (b"a\x00b,c\n1,2\n", "CSVWithNames"),
+    ],
+)
+def test_upload_of_column_names_postgresql_cannot_keep(write_client, team, upload_root, content, file_format):
+    response = upload(write_client, team, content, "rows.txt", name="rows", format=file_format)
+
+    assert (response.status_code, response.json()) == (400, {"message": "Could not get columns"})
+    assert not DataWarehouseTable.objects.exists()
+
+
 def test_upload_without_a_file(write_client, team, upload_root):
     response = write_client.post(file_url(team), {"name": "t"}, format="multipart")
 

@@ -116,6 +116,21 @@ def test_upload_of_column_names_postgresql_cannot_keep(write_client, team, uploa
     assert not DataWarehouseTable.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "upload_url"),
+    [("t" * 129, "https://uploads.example.com"), ("t", "https://uploads.example.com/" + "u" * 400)],
+    ids=["name over 128 characters", "url_pattern over 500 characters"],
+)
+def test_upload_too_long_to_store(write_client, team, upload_root, settings, name, upload_url):
+    settings.WAREHOUSE_UPLOAD_URL = upload_url
+
+    response = upload(write_client, team, CSV, "f" * 80 + ".csv", name=name)
+
+    assert (response.status_code, response.json()) == (400, {"message": "Failed to upload file"})
+    assert not DataWarehouseTable.objects.exists()
+    assert not upload_root.exists() or not any(upload_root.rglob("*.csv"))
+
+
 def test_upload_without_a_file(write_client, team, upload_root):
     response = write_client.post(file_url(team), {"name": "t"}, format="multipart")
 

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
 MAX_LIST_PAGES = 10
 MAX_FULL_BODY = 64 * 1024 * 1024  # a server that ignores Range: read at most this much
+# One page of a listing (S3 sends at most 1,000 keys of at most 1 KiB each); more is not a listing to parse.
+MAX_LIST_BODY = 4 * 1024 * 1024
 GLOB_CHARACTERS = re.compile(r"[*?{]")
 VIRTUAL_HOSTED = re.compile(r"^(?P<bucket>.+?)\.(s3[.-].*amazonaws\.com|storage\.googleapis\.com)$")
 ERRORS_ON_READ = {
@@ -245,9 +247,11 @@ def _list_keys(location: Location, prefix: str, keys: Keys | None) -> list[str]:
     for _ in range(MAX_LIST_PAGES):
         query = {"list-type": "2", "prefix": prefix, **({"continuation-token": token} if token else {})}
         query_string = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query.items()))
-        answer = _request(f"{location.root}/?{query_string}", keys, MAX_FULL_BODY)
+        answer = _request(f"{location.root}/?{query_string}", keys, MAX_LIST_BODY)
         if answer.status != 200:
             raise ColumnsError(_error_message(answer, ERRORS_ON_LIST))
+        if len(answer.body) > MAX_LIST_BODY:
+            raise ColumnsError(NO_COLUMNS)
         try:
             document = ET.fromstring(answer.body)
         except ET.ParseError:

@@ -99,7 +99,7 @@ def url_pattern_error(url: str) -> str | None:
         return NO_HOSTNAME
     if _private_allowed():
         return None
-    if host == "localhost" or host.endswith(".localhost"):
+    if f".{host.rstrip('.')}".endswith(".localhost"):
         return HOST_NOT_ALLOWED
     try:
         addresses = _addresses(host, port or 443)

@@ -207,6 +207,12 @@ def test_requests_are_signed_with_the_tables_keys(write_client, team, object_sto
             "URL pattern hostname is not allowed.",
         ),
         (
+            {"url_pattern": "https://LOCALHOST./b/x.csv"},
+            "url_pattern",
+            "invalid_input",
+            "URL pattern hostname is not allowed.",
+        ),
+        (
             {"url_pattern": "https://10.1.2.3/b/x.csv"},
             "url_pattern",
             "invalid_input",

@@ -88,13 +88,22 @@ def _nullable(types: dict[str, str | None]) -> dict[str, str]:
 
 def _complete_lines(data: bytes, truncated: bool) -> str:
     text = data.decode("utf-8", errors="replace")
-    if truncated and "\n" in text:
-        text = text[: text.rindex("\n")]
+    last_line_end = max(text.rfind("\n"), text.rfind("\r"))
+    if truncated and last_line_end >= 0:
+        text = text[:last_line_end]
     return text
 
 
 def infer_csv_with_names(data: bytes, truncated: bool = False) -> dict[str, str]:
-    rows = csv.reader(io.StringIO(_complete_lines(data, truncated).lstrip("\ufeff")))
+    try:
+        return _csv_types(data, truncated)
+    except csv.Error:  # e.g. a field over the csv module's size limit
+        raise ColumnsError(NO_COLUMNS) from None
+
+
+def _csv_types(data: bytes, truncated: bool) -> dict[str, str]:
+    # newline="" lets the csv module read \r, \n and \r\n line ends, and line breaks inside quoted fields.
+    rows = csv.reader(io.StringIO(_complete_lines(data, truncated).lstrip("\ufeff"), newline=""))
     header = next(rows, None)
     if not header or header == [""]:
         raise ColumnsError(EMPTY_FILE)
@@ -125,12 +134,12 @@ def infer_json_each_row(data: bytes, truncated: bool = False) -> dict[str, str]:
             continue
         try:
             row = json.loads(line)
-        except ValueError:
+            if not isinstance(row, dict):
+                raise ColumnsError(NO_COLUMNS)
+            for name, value in row.items():
+                types[name] = _merge(types.get(name), _json_type(value))
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's recursion limit
             raise ColumnsError(NO_COLUMNS) from None
-        if not isinstance(row, dict):
-            raise ColumnsError(NO_COLUMNS)
-        for name, value in row.items():
-            types[name] = _merge(types.get(name), _json_type(value))
         seen += 1
         if seen >= MAX_ROWS:
             break

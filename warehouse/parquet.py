@@ -16,6 +16,10 @@ CONVERTED_INTEGERS = {11: "UInt8", 12: "UInt16", 13: "UInt32", 14: "UInt64", 15:
 CONVERTED_TIMES = {6: "Date32", 9: "DateTime64(3)", 10: "DateTime64(6)"}
 CONVERTED_MAP, CONVERTED_MAP_KEY_VALUE, CONVERTED_LIST, CONVERTED_DECIMAL = 1, 2, 3, 5
 LOGICAL_MAP, LOGICAL_LIST, LOGICAL_DECIMAL, LOGICAL_DATE, LOGICAL_TIMESTAMP, LOGICAL_INTEGER = 2, 3, 5, 6, 8, 10
+LOGICAL_NULL = 11  # a column of nulls only (Arrow's null type)
+INTEGER_FIELDS = (TYPE, TYPE_LENGTH, REPETITION, NUM_CHILDREN, CONVERTED, SCALE, PRECISION)
+# Far deeper than any real footer or schema; bounds the recursion a corrupt footer could ask for.
+MAX_DEPTH = 100
 TIMESTAMP_PRECISION = {1: 3, 2: 6, 3: 9}
 REPEATED = 2
 
@@ -24,7 +28,7 @@ class _Reader:
     """A generic Thrift compact-protocol decoder: structs become {field id: value}."""
 
     def __init__(self, data: bytes):
-        self.data, self.at = data, 0
+        self.data, self.at, self.depth = data, 0, 0
 
     def byte(self) -> int:
         value = self.data[self.at]
@@ -58,17 +62,26 @@ class _Reader:
             length = self.varint()
             self.at += length
             return self.data[self.at - length : self.at]
+        if kind in (LIST, SET, MAP, STRUCT):
+            return self.nested(kind)
+        raise ValueError(f"unknown thrift type {kind}")
+
+    def nested(self, kind: int):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ValueError("thrift values nested too deeply")
         if kind in (LIST, SET):
             header = self.byte()
             size = header >> 4 if header >> 4 != 15 else self.varint()
-            return [self.value(header & 0x0F) for _ in range(size)]
-        if kind == MAP:
+            value = [self.value(header & 0x0F) for _ in range(size)]
+        elif kind == MAP:  # FileMetaData has no maps: kept as pairs, which need not be hashable
             size = self.varint()
             kinds = self.byte() if size else 0
-            return {self.value(kinds >> 4): self.value(kinds & 0x0F) for _ in range(size)}
-        if kind == STRUCT:
-            return self.struct()
-        raise ValueError(f"unknown thrift type {kind}")
+            value = [(self.value(kinds >> 4), self.value(kinds & 0x0F)) for _ in range(size)]
+        else:
+            value = self.struct()
+        self.depth -= 1
+        return value
 
     def struct(self) -> dict:
         fields, last = {}, 0
@@ -98,6 +111,8 @@ def _leaf_type(element: dict) -> str:
         return f"DateTime64({TIMESTAMP_PRECISION.get(next(iter(unit), 2), 6)})"
     if LOGICAL_DATE in logical:
         return "Date32"
+    if LOGICAL_NULL in logical:
+        return "Nothing"
     if LOGICAL_INTEGER in logical:
         width, signed = logical[LOGICAL_INTEGER].get(1, 64), logical[LOGICAL_INTEGER].get(2, True)
         return f"{'' if signed else 'U'}Int{width}"
@@ -130,11 +145,25 @@ class _Node:
         return self.element.get(NAME, b"").decode("utf-8", errors="replace")
 
 
-def _tree(elements: list[dict], at: int = 0) -> tuple[_Node, int]:
+def _well_formed(element) -> bool:
+    """Whether a decoded SchemaElement has the value types the schema reading below relies on."""
+    if not isinstance(element, dict) or not isinstance(element.get(NAME, b""), bytes):
+        return False
+    if not all(isinstance(element.get(field, 0), int) for field in INTEGER_FIELDS):
+        return False
+    logical = element.get(LOGICAL, {})
+    if not isinstance(logical, dict) or not all(isinstance(value, dict) for value in logical.values()):
+        return False
+    return isinstance(logical.get(LOGICAL_TIMESTAMP, {}).get(2, {}), dict)
+
+
+def _tree(elements: list, at: int = 0, depth: int = 0) -> tuple[_Node, int]:
     """The element at `at` with its subtree (the schema is a depth-first list), and the index after it."""
     element, children, at = elements[at], [], at + 1
+    if depth > MAX_DEPTH or not _well_formed(element):
+        raise ColumnsError(NOT_PARQUET)
     for _ in range(element.get(NUM_CHILDREN, 0)):
-        child, at = _tree(elements, at)
+        child, at = _tree(elements, at, depth + 1)
         children.append(child)
     return _Node(element, children), at
 
@@ -175,7 +204,7 @@ def infer_parquet(metadata: bytes) -> dict[str, str]:
         raise ColumnsError(EMPTY_FILE)
     try:
         root, _ = _tree(elements)
-    except (IndexError, AttributeError, RecursionError):
+    except IndexError:
         raise ColumnsError(NOT_PARQUET) from None
     columns = {child.name: _nullable(_field_type(child)) for child in root.children}
     if not columns:

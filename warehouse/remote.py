@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
 MAX_LIST_PAGES = 10
 MAX_FULL_BODY = 64 * 1024 * 1024  # a server that ignores Range: read at most this much
+# One page of a listing (S3 sends at most 1,000 keys of at most 1 KiB each); more is not a listing to parse.
+MAX_LIST_BODY = 4 * 1024 * 1024
 GLOB_CHARACTERS = re.compile(r"[*?{]")
 VIRTUAL_HOSTED = re.compile(r"^(?P<bucket>.+?)\.(s3[.-].*amazonaws\.com|storage\.googleapis\.com)$")
 ERRORS_ON_READ = {
@@ -69,11 +71,23 @@ def _addresses(host: str, port: int) -> list[str]:
     return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
+def _host_and_port(parts) -> tuple:
+    """Where a URL connects to, however its host is spelled (case, user info, explicit default port)."""
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.hostname, port or {"http": 80, "https": 443}.get(parts.scheme)
+
+
 def url_pattern_error(url: str) -> str | None:
     """Why a table may not read `url`, or None. A host that does not resolve now is let through: reading it fails
     later with a clear message, and the address is checked again before every connection."""
-    parts = urlsplit(url)
-    if parts.netloc and parts.netloc == urlsplit(settings.WAREHOUSE_UPLOAD_URL).netloc:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return NO_HOSTNAME
+    if parts.hostname and _host_and_port(parts) == _host_and_port(urlsplit(settings.WAREHOUSE_UPLOAD_URL)):
         return OWN_BUCKET
     if parts.scheme != "https" and not (_private_allowed() and parts.scheme == "http"):
         return NOT_HTTPS
@@ -85,7 +99,7 @@ def url_pattern_error(url: str) -> str | None:
         return NO_HOSTNAME
     if _private_allowed():
         return None
-    if host == "localhost" or host.endswith(".localhost"):
+    if f".{host.rstrip('.')}".endswith(".localhost"):
         return HOST_NOT_ALLOWED
     try:
         addresses = _addresses(host, port or 443)
@@ -125,12 +139,22 @@ class _Answer:
     body: bytes
 
 
+def _parts(url: str):
+    try:
+        return urlsplit(url)
+    except ValueError:
+        raise ColumnsError(BAD_URI) from None
+
+
 def _request(url: str, keys: Keys | None, limit: int, range_header: str | None = None) -> _Answer:
-    parts = urlsplit(url)
+    parts = _parts(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ColumnsError(BAD_URI)
     https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
+    try:
+        port = parts.port or (443 if https else 80)
+    except ValueError:  # out of range
+        raise ColumnsError(BAD_URI) from None
     host_header = parts.netloc.rsplit("@", 1)[-1]
     try:
         addresses = _addresses(parts.hostname, port)
@@ -178,7 +202,7 @@ class Location:
 
 
 def _location(url: str) -> Location:
-    parts = urlsplit(url)
+    parts = _parts(url)
     base = f"{parts.scheme}://{parts.netloc}"
     path = unquote(parts.path).lstrip("/")
     if VIRTUAL_HOSTED.match(parts.hostname or ""):
@@ -223,9 +247,11 @@ def _list_keys(location: Location, prefix: str, keys: Keys | None) -> list[str]:
     for _ in range(MAX_LIST_PAGES):
         query = {"list-type": "2", "prefix": prefix, **({"continuation-token": token} if token else {})}
         query_string = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query.items()))
-        answer = _request(f"{location.root}/?{query_string}", keys, MAX_FULL_BODY)
+        answer = _request(f"{location.root}/?{query_string}", keys, MAX_LIST_BODY)
         if answer.status != 200:
             raise ColumnsError(_error_message(answer, ERRORS_ON_LIST))
+        if len(answer.body) > MAX_LIST_BODY:
+            raise ColumnsError(NO_COLUMNS)
         try:
             document = ET.fromstring(answer.body)
         except ET.ParseError:

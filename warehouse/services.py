@@ -16,6 +16,7 @@ from warehouse.serializers import NAME_TAKEN
 
 TABLE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 MAX_UPLOAD_BYTES = 52_428_800
+UPLOAD_FAILED = "Failed to upload file"
 NAMES_LOCK_NAMESPACE = 0x5748  # "WH": a team's table names, held while one is claimed
 
 
@@ -91,7 +92,8 @@ def table_update(*, table: DataWarehouseTable, user, credential: dict | None = N
         _claim_name(team_id=table.team_id, name=fields["name"], table_id=table.pk)
     for name, value in fields.items():
         setattr(table, name, value)
-    table.save()
+    # Only what was given: the columns a schema refresh wrote meanwhile must not be put back as they were read.
+    table.save(update_fields=[*fields, *(["credential"] if credential is not None else []), "updated_at"])
     return table
 
 
@@ -157,6 +159,13 @@ def _upload_checks(*, file, name: str | None, file_format: str) -> tuple[str, st
     return name, filename
 
 
+def _too_long_to_store(*, name: str, url_pattern: str) -> bool:
+    fields = DataWarehouseTable._meta
+    return (
+        len(name) > fields.get_field("name").max_length or len(url_pattern) > fields.get_field("url_pattern").max_length
+    )
+
+
 def table_upload(*, team, created_by, file, name: str | None, file_format: str) -> DataWarehouseTable:
     """Store an uploaded file and make it a table, reusing the team's live table of that name if there is one."""
     name, filename = _upload_checks(file=file, name=name, file_format=file_format)
@@ -165,6 +174,9 @@ def table_upload(*, team, created_by, file, name: str | None, file_format: str) 
     except ValidationError as error:
         raise MessageError(error.detail[0]) from None
     url_pattern = uploads.url_for(team.pk, filename)
+    if _too_long_to_store(name=name, url_pattern=url_pattern):
+        # NOTE: PostHog's answer to a row it cannot save (its catch-all around the upload).
+        raise MessageError(UPLOAD_FAILED)
     with transaction.atomic():
         _lock_names(team.pk)
         table = live_tables().select_for_update().filter(team=team, name=name).first()
@@ -176,5 +188,5 @@ def table_upload(*, team, created_by, file, name: str | None, file_format: str) 
         try:
             uploads.save(team.pk, filename, file.chunks())
         except OSError:
-            raise MessageError("Failed to upload file") from None
+            raise MessageError(UPLOAD_FAILED) from None
     return table

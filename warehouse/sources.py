@@ -3,7 +3,14 @@
 from pathlib import Path
 
 from warehouse import remote, uploads
-from warehouse.inference import MISSING_FILE, NOT_PARQUET, ColumnsError, infer_csv_with_names, infer_json_each_row
+from warehouse.inference import (
+    MISSING_FILE,
+    NO_COLUMNS,
+    NOT_PARQUET,
+    ColumnsError,
+    infer_csv_with_names,
+    infer_json_each_row,
+)
 from warehouse.models import DataWarehouseTable
 from warehouse.parquet import FOOTER, infer_parquet, metadata_length
 from warehouse.s3_signing import Keys
@@ -83,11 +90,23 @@ def _parquet_types(source) -> dict[str, str]:
     return infer_parquet(tail[-(length + FOOTER) : -FOOTER])
 
 
-def infer_types(source, file_format: str) -> dict[str, str]:
-    """`{column: ClickHouse type}` of the file behind `source`; raises ColumnsError."""
+def _storable(text: str) -> bool:
+    """Whether PostgreSQL can keep the text in jsonb: no NUL and no lone surrogate."""
+    return "\x00" not in text and not any("\ud800" <= character <= "\udfff" for character in text)
+
+
+def _file_types(source, file_format: str) -> dict[str, str]:
     if file_format == DataWarehouseTable.Format.PARQUET:
         return _parquet_types(source)
     data, truncated = source.head(HEAD_BYTES)
     if file_format == DataWarehouseTable.Format.JSON:
         return infer_json_each_row(data, truncated)
     return infer_csv_with_names(data, truncated)
+
+
+def infer_types(source, file_format: str) -> dict[str, str]:
+    """`{column: ClickHouse type}` of the file behind `source`; raises ColumnsError."""
+    types = _file_types(source, file_format)
+    if not all(_storable(name) and _storable(kind) for name, kind in types.items()):
+        raise ColumnsError(NO_COLUMNS)
+    return types

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from posthog_api.testing import error
 from tests.warehouse.builders import CSV, CSV_COLUMNS, CSV_STORED, columns_body, make_table, table_body
-from warehouse import services
+from warehouse import remote, services
 from warehouse.models import DataWarehouseTable
 
 JSON_ROWS = b'{"id": 1, "tags": ["a"], "meta": {"k": 1}, "when": "2024-01-02"}\n{"id": 2.5, "extra": null}\n'
@@ -97,6 +97,36 @@ def test_upload_refusals_answer_a_message(write_client, team, upload_root, field
 
     assert response.status_code == 400
     assert response.json() == {"message": message}
+    assert not DataWarehouseTable.objects.exists()
+    assert not upload_root.exists() or not any(upload_root.rglob("*.csv"))
+
+
+@pytest.mark.parametrize(
+    ("content", "file_format"),
+    [
+        (b'{"a\\u0000b": 1}\n', "JSONEachRow"),
+        (b'{"a\\ud800": 1}\n', "JSONEachRow"),
+        (b"a\x00b,c\n1,2\n", "CSVWithNames"),
+    ],
+)
+def test_upload_of_column_names_postgresql_cannot_keep(write_client, team, upload_root, content, file_format):
+    response = upload(write_client, team, content, "rows.txt", name="rows", format=file_format)
+
+    assert (response.status_code, response.json()) == (400, {"message": "Could not get columns"})
+    assert not DataWarehouseTable.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "upload_url"),
+    [("t" * 129, "https://uploads.example.com"), ("t", "https://uploads.example.com/" + "u" * 400)],
+    ids=["name over 128 characters", "url_pattern over 500 characters"],
+)
+def test_upload_too_long_to_store(write_client, team, upload_root, settings, name, upload_url):
+    settings.WAREHOUSE_UPLOAD_URL = upload_url
+
+    response = upload(write_client, team, CSV, "f" * 80 + ".csv", name=name)
+
+    assert (response.status_code, response.json()) == (400, {"message": "Failed to upload file"})
     assert not DataWarehouseTable.objects.exists()
     assert not upload_root.exists() or not any(upload_root.rglob("*.csv"))
 
@@ -212,6 +242,17 @@ def test_refresh_schema_follows_a_glob_to_the_first_matching_object(write_client
     table.refresh_from_db()
     assert list(table.columns) == ["early"]
     assert bucket.requests[0]["query"] == "list-type=2&prefix=logs%2F"
+
+
+def test_a_listing_too_large_to_be_one_page_is_not_parsed(write_client, team, object_store, bucket, monkeypatch):
+    monkeypatch.setattr(remote, "MAX_LIST_BODY", 200)
+    for n in range(20):
+        bucket.objects[f"/bucket/logs/{n:03d}.csv"] = b"a\n1\n"
+    table = make_table(team, url_pattern=f"{object_store}/bucket/logs/*.csv")
+
+    response = write_client.post(f"/api/environments/{team.id}/warehouse_tables/{table.id}/refresh_schema/")
+
+    assert (response.status_code, response.json()["detail"]) == (400, "Could not get columns")
 
 
 def test_a_glob_without_matches_or_a_denied_listing(write_client, team, object_store, bucket):

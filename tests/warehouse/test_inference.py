@@ -24,14 +24,22 @@ def test_csv_types(text, expected):
     assert infer_csv_with_names(text) == expected
 
 
-def test_a_truncated_csv_prefix_drops_its_partial_last_line():
-    assert infer_csv_with_names(b"a,b\n1,2\n3,tex", truncated=True) == {"a": "Nullable(Int64)", "b": "Nullable(Int64)"}
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n", b"\r"])
+def test_a_truncated_csv_prefix_drops_its_partial_last_line(line_end):
+    data = line_end.join([b"a,b", b"1,2", b"3,tex"])
+
+    assert infer_csv_with_names(data, truncated=True) == {"a": "Nullable(Int64)", "b": "Nullable(Int64)"}
+
+
+def test_csv_fields_may_hold_line_breaks_when_quoted():
+    assert infer_csv_with_names(b'a,b\r\n"x\ny",2\r\n') == {"a": "Nullable(String)", "b": "Nullable(Int64)"}
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (b"a,a\n1,2\n", "Could not get columns"),
+        (b"a,b\n" + b"x" * 200_000 + b",1\n", "Could not get columns"),
         (b"", "The provided file contains no data"),
     ],
 )
@@ -40,7 +48,16 @@ def test_csv_refusals(data, message):
         infer_csv_with_names(data)
 
 
-@pytest.mark.parametrize("data", [b"not json\n", b"[1, 2]\n", b"{}\n"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"not json\n",
+        b"[1, 2]\n",
+        b"{}\n",
+        b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
+        b'{"a": ' + b'{"b": ' * 5_000 + b"1" + b"}" * 5_000 + b"}\n",
+    ],
+)
 def test_json_rows_that_are_not_objects_with_keys(data):
     with pytest.raises(ColumnsError, match="Could not get columns"):
         infer_json_each_row(data)
@@ -158,12 +175,25 @@ def test_private_addresses_are_refused_at_read_time_too(settings):
         remote.read_head("https://127.0.0.1/bucket/x.csv", None, 10)
 
 
-@pytest.mark.parametrize("url", ["ftp://store.example.com/bucket/x.csv", "https:///bucket/x.csv"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://store.example.com/bucket/x.csv",
+        "https:///bucket/x.csv",
+        "https://[::1/bucket/x.csv",
+        "https://store.example.com:99999/bucket/x.csv",
+    ],
+)
 def test_stored_urls_without_a_usable_host_are_not_fetched(settings, url):
     settings.WAREHOUSE_ALLOW_PRIVATE_URLS = True
 
     with pytest.raises(ColumnsError, match="The provided file or bucket doesn't exist"):
         remote.read_head(url, None, 10)
+
+
+def test_a_stored_url_that_does_not_parse_is_not_resolved():
+    with pytest.raises(ColumnsError, match="The provided file or bucket doesn't exist"):
+        remote.resolve_object("https://[::1/bucket/*.csv", None)
 
 
 def test_credentials_round_trip_and_refuse_tampering():

@@ -33,3 +33,14 @@ def test_update_rechecks_a_new_name(team, user):
 
     table.refresh_from_db()
     assert table.name == "second"
+
+
+def test_update_leaves_columns_written_since_the_table_was_read(team, user):
+    table = make_table(team, name="orders")
+    refreshed = {"id": {"hogql": "StringDatabaseField", "clickhouse": "Nullable(String)", "valid": True}}
+    DataWarehouseTable.objects.filter(pk=table.pk).update(columns=refreshed)  # a concurrent refresh_schema
+
+    services.table_update(table=table, user=user, name="renamed", credential={"access_key": "k2"})
+
+    stored = DataWarehouseTable.objects.get(pk=table.pk)
+    assert (stored.name, stored.columns, stored.credential.access_key) == ("renamed", refreshed, "k2")

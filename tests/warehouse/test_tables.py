@@ -195,7 +195,19 @@ def test_requests_are_signed_with_the_tables_keys(write_client, team, object_sto
             "URL pattern must include a valid hostname.",
         ),
         (
+            {"url_pattern": "https://[::1/b/x.csv"},
+            "url_pattern",
+            "invalid_input",
+            "URL pattern must include a valid hostname.",
+        ),
+        (
             {"url_pattern": "https://localhost/b/x.csv"},
+            "url_pattern",
+            "invalid_input",
+            "URL pattern hostname is not allowed.",
+        ),
+        (
+            {"url_pattern": "https://LOCALHOST./b/x.csv"},
             "url_pattern",
             "invalid_input",
             "URL pattern hostname is not allowed.",
@@ -244,10 +256,29 @@ def test_create_refuses_the_name_of_a_live_table_but_not_of_a_deleted_one(write_
     assert accepted.status_code == 201
 
 
-def test_create_refuses_the_upload_bucket(write_client, team, upload_root):
-    response = write_client.post(tables_url(team), body("https://uploads.example.com/bucket/managed/team_1/a.csv"))
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://uploads.example.com/bucket/managed/team_1/a.csv",
+        "https://UPLOADS.example.com/bucket/managed/team_1/a.csv",
+        "https://someone@uploads.example.com:443/bucket/managed/team_1/a.csv",
+    ],
+)
+def test_create_refuses_the_upload_bucket(write_client, team, upload_root, url):
+    response = write_client.post(tables_url(team), body(url))
 
     assert response.json() == error("validation_error", "invalid_input", "Cant use this bucket", "url_pattern")
+
+
+def test_another_port_on_the_upload_host_is_another_store(
+    write_client, team, upload_root, object_store, bucket, settings
+):
+    settings.WAREHOUSE_UPLOAD_URL = "http://127.0.0.1:1/uploads"
+    bucket.objects["/bucket/a.csv"] = b"a\n1\n"
+
+    response = write_client.post(tables_url(team), body(f"{object_store}/bucket/a.csv"))
+
+    assert response.status_code == 201
 
 
 @pytest.mark.parametrize(

@@ -128,6 +128,15 @@ def test_pathname_is_required(client, team, pathname):
     assert response.json() == error("validation_error", "invalid_input", "This field is required.", "pathname")
 
 
+def test_a_pathname_with_a_null_character_is_refused(client, team):
+    response = client.get(f"/api/environments/{team.id}/web_vitals/?pathname=/a%00b")
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        "validation_error", "null_characters_not_allowed", "Null characters are not allowed.", "pathname"
+    )
+
+
 def test_a_failing_query_answers_an_empty_result(client, team, caplog):
     team.path_cleaning_filters = [{"regex": r"(?P<id>\d+)", "alias": "x"}]  # Python's syntax, not PostgreSQL's
     team.save()

@@ -1,15 +1,10 @@
 """The generated schema against PostHog's reference for persons, groups and property definitions."""
 
-import json
-from functools import cache
-from pathlib import Path
-
 import pytest
 
-from tests.posthog_api.reference_schema import generated_schema, operation_contract
+from tests.posthog_api.reference_schema import generated_schema, operation_contract, scope_reference
 
 # The shared contract folder sits beside the checkout, here and in CI.
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "posthog-openapi-scope.json"
 FAMILIES = ("/persons/", "/groups/", "/property_definitions/")
 # PostHog dropped these insight actor endpoints before it served /api/environments/ (only its 2023 schema has them).
 PROJECTS_ONLY = ("/persons/path/", "/persons/retention/")
@@ -24,16 +19,11 @@ COMPONENTS = [
 ]
 
 
-@cache
-def reference() -> dict:
-    return json.loads(REFERENCE.read_text())
-
-
 def reference_operations() -> list[tuple[str, str, str]]:
     """(method, path, root) for every in-scope operation; property definitions are project resources only."""
     return sorted(
         (method, path, root)
-        for path, item in reference()["paths"].items()
+        for path, item in scope_reference()["paths"].items()
         if any(family in path for family in FAMILIES)
         for method in item
         for root in ("projects", "environments")
@@ -56,7 +46,7 @@ def body_refs(operation: dict) -> dict:
 
 @pytest.mark.parametrize(("method", "path", "root"), reference_operations())
 def test_operation_matches_the_reference(method, path, root):
-    expected = reference()["paths"][path][method]
+    expected = scope_reference()["paths"][path][method]
     generated = generated_schema()["paths"][path.replace("/api/projects/", f"/api/{root}/")][method]
     prefix = "environments_" if root == "environments" else ""
     assert generated["operationId"] == prefix + expected["operationId"]
@@ -72,7 +62,7 @@ def test_operation_matches_the_reference(method, path, root):
     [operation for operation in reference_operations() if is_actor(operation[1])],
 )
 def test_actor_operation_has_the_reference_contract(method, path, root):
-    expected = operation_contract(reference(), reference()["paths"][path][method])
+    expected = operation_contract(scope_reference(), scope_reference()["paths"][path][method])
     schema = generated_schema()
     generated = operation_contract(schema, schema["paths"][path.replace("/api/projects/", f"/api/{root}/")][method])
     if root == "environments":
@@ -93,7 +83,7 @@ def test_path_and_retention_are_not_documented_under_environments(path):
 
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_component_matches_the_reference(name):
-    expected = reference()["components"]["schemas"][name]
+    expected = scope_reference()["components"]["schemas"][name]
     generated = generated_schema()["components"]["schemas"][name]
     assert sorted(generated.get("required", [])) == sorted(expected.get("required", []))
     assert sorted(generated["properties"]) == sorted(expected["properties"])
@@ -103,7 +93,9 @@ def test_component_matches_the_reference(name):
 
 def test_property_definition_is_the_seed_shape_around_the_reference_fields():
     generated = generated_schema()["components"]["schemas"]["PropertyDefinition"]
-    assert set(reference()["components"]["schemas"]["PropertyDefinition"]["properties"]) <= set(generated["properties"])
+    assert set(scope_reference()["components"]["schemas"]["PropertyDefinition"]["properties"]) <= set(
+        generated["properties"]
+    )
     assert sorted(generated["properties"]) == sorted(
         [
             "id",

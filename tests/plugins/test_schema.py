@@ -1,15 +1,10 @@
 """The pipeline config operations against PostHog's reference schema, under /api/projects/ and /api/environments/."""
 
-import json
-from functools import cache
-from pathlib import Path
-
 import pytest
 
-from tests.posthog_api.reference_schema import generated_schema
+from tests.posthog_api.reference_schema import generated_schema, scope_reference
 
 # The shared contract folder sits beside the checkout, here and in CI.
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "posthog-openapi-scope.json"
 FAMILIES = ("pipeline_destination_configs", "pipeline_frontend_apps_configs")
 ROOTS = ("projects", "environments")
 COMPONENTS = ("PluginConfig", "PatchedPluginConfig", "PaginatedPluginConfigList")
@@ -18,15 +13,10 @@ SCHEMA_KEYS = ("type", "format", "readOnly", "nullable", "maxLength", "minimum",
 ACTIVITY = "/api/projects/{project_id}/%s/{id}/activity/"
 
 
-@cache
-def reference() -> dict:
-    return json.loads(REFERENCE.read_text())
-
-
 def reference_operations() -> list[tuple[str, str]]:
     return sorted(
         (method, path)
-        for path, item in reference()["paths"].items()
+        for path, item in scope_reference()["paths"].items()
         if any(f"/{family}/" in path for family in FAMILIES)
         for method in item
     )
@@ -67,7 +57,7 @@ def test_exactly_the_reference_operations_and_activity_are_documented_under_both
 @pytest.mark.parametrize("root", ROOTS)
 @pytest.mark.parametrize(("method", "path"), reference_operations())
 def test_operation_matches_the_reference(method, path, root):
-    expected = reference()["paths"][path][method]
+    expected = scope_reference()["paths"][path][method]
     generated = generated_schema()["paths"][at_root(path, root)][method]
     prefix = "environments_" if root == "environments" else ""
     assert generated["operationId"] == prefix + expected["operationId"]
@@ -91,7 +81,7 @@ def test_activity_is_documented_as_a_session_only_read(family):
 
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_component_matches_the_reference(name):
-    expected = reference()["components"]["schemas"][name]
+    expected = scope_reference()["components"]["schemas"][name]
     generated = generated_schema()["components"]["schemas"][name]
     assert sorted(generated["properties"]) == sorted(expected["properties"])
     for field, schema in expected["properties"].items():

@@ -12,12 +12,35 @@ from drf_spectacular.generators import SchemaGenerator
 
 METHODS = ("get", "post", "put", "patch", "delete")
 CONTRACTS = Path(__file__).with_name("reference_contracts.json")
+SCOPE_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "posthog-openapi-scope.json"
 
 
 @functools.cache
 def reference_contracts() -> dict:
     """Contracts reduced (by `operation_contract`/`component_contract`) from PostHog's reference OpenAPI."""
     return json.loads(CONTRACTS.read_text())
+
+
+@functools.cache
+def contracts_beside(test_file: str) -> dict:
+    """The `reference_contracts.json` next to a test module (its app's reduced reference)."""
+    return json.loads(Path(test_file).with_name("reference_contracts.json").read_text())
+
+
+@functools.cache
+def scope_reference() -> dict:
+    """PostHog's in-scope reference OpenAPI, whole."""
+    return json.loads(SCOPE_REFERENCE.read_text())
+
+
+def generated_operations(prefixes: tuple[str, ...]) -> dict[str, dict]:
+    """`"METHOD path" -> operation_contract` for every generated operation under one of the path prefixes."""
+    schema = generated_schema()
+    return {
+        f"{method.upper()} {path}": operation_contract(schema, operation)
+        for prefix in prefixes
+        for (method, path), operation in operations(schema, prefix).items()
+    }
 
 
 @functools.cache

@@ -1,12 +1,13 @@
 """The project and environment operations against PostHog's reference schema (reduced in reference_contracts.json)."""
 
-import functools
-import json
-from pathlib import Path
-
 import pytest
 
-from tests.posthog_api.reference_schema import component_contract, generated_schema, operation_contract, operations
+from tests.posthog_api.reference_schema import (
+    component_contract,
+    contracts_beside,
+    generated_operations,
+    generated_schema,
+)
 
 PREFIXES = ("/api/organizations/{organization_id}/projects/", "/api/projects/{project_id}/environments/")
 # Documented by seed 000 but in no reference schema.
@@ -47,28 +48,14 @@ DROPPED_FIELDS = {
 RETYPED_FIELDS = {"effective_membership_level"}
 
 
-@functools.cache
-def reference() -> dict:
-    return json.loads(Path(__file__).with_name("reference_contracts.json").read_text())
-
-
-def generated_operations() -> dict[str, dict]:
-    schema = generated_schema()
-    return {
-        f"{method.upper()} {path}": operation_contract(schema, operation)
-        for prefix in PREFIXES
-        for (method, path), operation in operations(schema, prefix).items()
-    }
-
-
 def test_every_reference_operation_is_documented_and_nothing_else():
-    assert set(generated_operations()) == set(reference()["operations"]) | NEWER_OPERATIONS
+    assert set(generated_operations(PREFIXES)) == set(contracts_beside(__file__)["operations"]) | NEWER_OPERATIONS
 
 
-@pytest.mark.parametrize("operation", sorted(reference()["operations"]))
+@pytest.mark.parametrize("operation", sorted(contracts_beside(__file__)["operations"]))
 def test_each_operation_matches_the_reference(operation):
-    generated = dict(generated_operations()[operation])
-    expected = dict(reference()["operations"][operation])
+    generated = dict(generated_operations(PREFIXES)[operation])
+    expected = dict(contracts_beside(__file__)["operations"][operation])
     difference = EXPECTED_DIFFERENCES.get(operation, {})
     extra = difference.get("parameters_extra", set())
     generated["parameters"] = {k: v for k, v in generated["parameters"].items() if k not in extra}
@@ -76,9 +63,9 @@ def test_each_operation_matches_the_reference(operation):
     assert generated == expected
 
 
-@pytest.mark.parametrize("name", sorted(reference()["components"]))
+@pytest.mark.parametrize("name", sorted(contracts_beside(__file__)["components"]))
 def test_components_hold_every_reference_field_typed_alike(name):
-    expected = reference()["components"][name]
+    expected = contracts_beside(__file__)["components"][name]
     generated = component_contract(generated_schema(), name)
 
     for field, contract in expected["properties"].items():

@@ -1,15 +1,10 @@
 """The insight sharing operations against PostHog's reference schema (posthog-openapi-scope.json)."""
 
-import json
-from functools import cache
-from pathlib import Path
-
 import pytest
 
-from tests.posthog_api.reference_schema import generated_schema
+from tests.posthog_api.reference_schema import generated_schema, scope_reference
 
 # The shared contract folder sits beside the checkout, here and in CI.
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "posthog-openapi-scope.json"
 PASSWORDS_CREATE = "/api/projects/{project_id}/insights/{insight_id}/sharing/passwords/"
 # Deliberate: the schema says what the server answers (spec §5.3): the input is {raw_password, note}, and the answer
 # a 201 with the new password, where PostHog's schema claims a SharingConfiguration both ways and a 200.
@@ -28,15 +23,10 @@ INSIGHT_FIELDS = (
 ).split()
 
 
-@cache
-def reference() -> dict:
-    return json.loads(REFERENCE.read_text())
-
-
 def reference_operations() -> list[tuple[str, str, str]]:
     return sorted(
         (method, path, root)
-        for path, item in reference()["paths"].items()
+        for path, item in scope_reference()["paths"].items()
         if "/sharing/" in path
         for method in item
         for root in ("projects", "environments")
@@ -66,7 +56,7 @@ def contract(operation: dict) -> dict:
 
 @pytest.mark.parametrize(("method", "path", "root"), reference_operations())
 def test_operation_matches_the_reference(method, path, root):
-    expected = contract(reference()["paths"][path][method])
+    expected = contract(scope_reference()["paths"][path][method])
     schema = generated_schema()
     generated = contract(schema["paths"][path.replace("/api/projects/", f"/api/{root}/")][method])
     if root == "environments":
@@ -89,7 +79,7 @@ def test_the_sharing_paths_hold_only_the_reference_operations():
 
 
 def test_sharing_configuration_has_the_reference_fields():
-    expected = reference()["components"]["schemas"]["SharingConfiguration"]
+    expected = scope_reference()["components"]["schemas"]["SharingConfiguration"]
     generated = generated_schema()["components"]["schemas"]["SharingConfiguration"]
 
     assert sorted(generated["required"]) == sorted(expected["required"])

@@ -4,13 +4,17 @@ reference_contracts.json is reduced (by tests/posthog_api/reference_schema.py) f
 declares both roots; its /api/environments/ half equals posthog-openapi-scope.json's nine operations.
 """
 
-import functools
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.posthog_api.reference_schema import component_contract, generated_schema, operation_contract, operations
+from tests.posthog_api.reference_schema import (
+    component_contract,
+    contracts_beside,
+    generated_operations,
+    generated_schema,
+)
 
 PREFIXES = ("/api/environments/{project_id}/warehouse_tables/", "/api/projects/{project_id}/warehouse_tables/")
 # Deliberate differences (plugins-warehouse-webvitals.md §2.1, §2.7): `file` answers 201 with the table, and the
@@ -25,34 +29,20 @@ EXPECTED_DIFFERENCES = {
 }
 
 
-@functools.cache
-def reference() -> dict:
-    return json.loads(Path(__file__).with_name("reference_contracts.json").read_text())
-
-
-def generated_operations() -> dict[str, dict]:
-    schema = generated_schema()
-    return {
-        f"{method.upper()} {path}": operation_contract(schema, operation)
-        for prefix in PREFIXES
-        for (method, path), operation in operations(schema, prefix).items()
-    }
-
-
 def test_every_reference_operation_is_documented_and_nothing_else():
-    assert set(generated_operations()) == set(reference()["operations"])
-    assert len(reference()["operations"]) == 18
+    assert set(generated_operations(PREFIXES)) == set(contracts_beside(__file__)["operations"])
+    assert len(contracts_beside(__file__)["operations"]) == 18
 
 
-@pytest.mark.parametrize("operation", sorted(reference()["operations"]))
+@pytest.mark.parametrize("operation", sorted(contracts_beside(__file__)["operations"]))
 def test_each_operation_matches_the_reference(operation):
-    expected = {**reference()["operations"][operation], **EXPECTED_DIFFERENCES.get(operation, {})}
-    assert generated_operations()[operation] == expected
+    expected = {**contracts_beside(__file__)["operations"][operation], **EXPECTED_DIFFERENCES.get(operation, {})}
+    assert generated_operations(PREFIXES)[operation] == expected
 
 
-@pytest.mark.parametrize("name", sorted(reference()["components"]))
+@pytest.mark.parametrize("name", sorted(contracts_beside(__file__)["components"]))
 def test_components_match_the_reference(name):
-    assert component_contract(generated_schema(), name) == reference()["components"][name]
+    assert component_contract(generated_schema(), name) == contracts_beside(__file__)["components"][name]
 
 
 def test_formats_and_source_types_are_the_reference_enums():

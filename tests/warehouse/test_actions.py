@@ -170,11 +170,11 @@ def test_upload_of_a_too_large_file(write_client, team, upload_url, monkeypatch)
     assert not UploadedFile.objects.exists()
 
 
-def test_upload_needs_no_configuration(write_client, team):
+def test_upload_needs_no_configuration(write_client, team, settings):
     response = upload(write_client, team, name="orders")
 
     assert response.status_code == 201
-    assert response.json()["url_pattern"] == f"http://localhost:8000/uploads/managed/team_{team.id}/orders.csv"
+    assert response.json()["url_pattern"] == f"{settings.WAREHOUSE_UPLOAD_URL}/managed/team_{team.id}/orders.csv"
     assert stored(team) == {"orders.csv": CSV}
 
 

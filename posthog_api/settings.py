@@ -203,9 +203,8 @@ INSTANCE_TAG = os.environ.get("INSTANCE_TAG", "none")
 MAX_PROJECTS_PER_ORGANIZATION = int(os.environ.get("MAX_PROJECTS_PER_ORGANIZATION", "2000"))
 MAX_ENVIRONMENTS_PER_PROJECT = int(os.environ.get("MAX_ENVIRONMENTS_PER_PROJECT", "10"))
 
-# Data warehouse: files uploaded to `warehouse_tables/file/` are kept under WAREHOUSE_UPLOAD_ROOT (uploads answer 400
-# while it is unset) and named by URLs under WAREHOUSE_UPLOAD_URL. WAREHOUSE_ALLOW_PRIVATE_URLS lets tables read
-# plain-http and internal hosts (a self-hosted MinIO); off, only public https hosts are read.
-WAREHOUSE_UPLOAD_ROOT = os.environ.get("WAREHOUSE_UPLOAD_ROOT") or None
+# Data warehouse: files uploaded to `warehouse_tables/file/` are kept in PostgreSQL and named by URLs under
+# WAREHOUSE_UPLOAD_URL. WAREHOUSE_ALLOW_PRIVATE_URLS lets tables read plain-http and internal hosts (a self-hosted
+# MinIO); off, only public https hosts are read.
 WAREHOUSE_UPLOAD_URL = os.environ.get("WAREHOUSE_UPLOAD_URL", f"{SITE_URL}/uploads").rstrip("/")
 WAREHOUSE_ALLOW_PRIVATE_URLS = env_bool("WAREHOUSE_ALLOW_PRIVATE_URLS")

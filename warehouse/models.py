@@ -57,3 +57,25 @@ class DataWarehouseTable(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UploadedFile(models.Model):
+    """A file uploaded through `warehouse_tables/file/`, named by a URL under WAREHOUSE_UPLOAD_URL (uploads.py).
+
+    `content` is stored uncompressed out of line (migration 0002), so a head or tail is read with `substring()`
+    without fetching or decompressing the whole value.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    team = models.ForeignKey("projects.Team", models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=500)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "filename"], name="warehouse_upload_team_filename")]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -80,6 +80,18 @@ def _host_and_port(parts) -> tuple:
     return parts.hostname, port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
+def _on_upload_host(parts) -> bool:
+    return bool(parts.hostname) and _host_and_port(parts) == _host_and_port(urlsplit(settings.WAREHOUSE_UPLOAD_URL))
+
+
+def is_upload_url(url: str) -> bool:
+    """Whether `url` points at the host uploads are named under (which serves nothing: uploads live in PostgreSQL)."""
+    try:
+        return _on_upload_host(urlsplit(url))
+    except ValueError:
+        return False
+
+
 def url_pattern_error(url: str) -> str | None:
     """Why a table may not read `url`, or None. A host that does not resolve now is let through: reading it fails
     later with a clear message, and the address is checked again before every connection."""
@@ -87,7 +99,7 @@ def url_pattern_error(url: str) -> str | None:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return NO_HOSTNAME
-    if parts.hostname and _host_and_port(parts) == _host_and_port(urlsplit(settings.WAREHOUSE_UPLOAD_URL)):
+    if _on_upload_host(parts):
         return OWN_BUCKET
     if parts.scheme != "https" and not (_private_allowed() and parts.scheme == "http"):
         return NOT_HTTPS

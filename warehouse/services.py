@@ -1,9 +1,10 @@
 """Writes to warehouse tables. Columns are read from the file before any row is written, so a file that cannot be
 read leaves nothing behind. PostHog logs no activity for these tables (plugins-warehouse-webvitals.md §2.10)."""
 
+import logging
 import re
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -18,6 +19,8 @@ TABLE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 MAX_UPLOAD_BYTES = 52_428_800
 UPLOAD_FAILED = "Failed to upload file"
 NAMES_LOCK_NAMESPACE = 0x5748  # "WH": a team's table names, held while one is claimed
+
+logger = logging.getLogger(__name__)
 
 
 class MessageError(Exception):
@@ -124,16 +127,17 @@ def table_update_schema(*, table: DataWarehouseTable, updates: dict) -> None:
 
 @transaction.atomic
 def table_delete(*, table: DataWarehouseTable) -> None:
-    """Soft delete. An uploaded file no other live table reads is removed once the delete is committed.
+    """Soft delete. An uploaded file no other live table reads is removed with it.
 
     NOTE: PostHog also soft-deletes the team's joins naming the table; posthog-api has no joins.
     """
+    _lock_names(table.team_id)  # an upload reusing the file commits before or after this check, not during it
     table.deleted = True
     table.deleted_at = timezone.now()
     table.save(update_fields=["deleted", "deleted_at", "updated_at"])
     still_used = live_tables().filter(team_id=table.team_id, url_pattern=table.url_pattern).exists()
     if not still_used:
-        transaction.on_commit(lambda: uploads.remove(table.url_pattern, table.team_id))
+        uploads.remove(table.url_pattern, table.team_id)
 
 
 def _upload_checks(*, file, name: str | None, file_format: str) -> tuple[str, str]:
@@ -154,8 +158,6 @@ def _upload_checks(*, file, name: str | None, file_format: str) -> tuple[str, st
         )
     if file.size > MAX_UPLOAD_BYTES:
         raise MessageError("File size exceeds maximum allowed size of 50MB")
-    if not uploads.configured():
-        raise MessageError("Object storage must be available to upload files.")
     return name, filename
 
 
@@ -167,7 +169,8 @@ def _too_long_to_store(*, name: str, url_pattern: str) -> bool:
 
 
 def table_upload(*, team, created_by, file, name: str | None, file_format: str) -> DataWarehouseTable:
-    """Store an uploaded file and make it a table, reusing the team's live table of that name if there is one."""
+    """Store an uploaded file and make it a table, reusing the team's live table of that name if there is one.
+    The table and the file are written in one transaction: a failed upload leaves neither."""
     name, filename = _upload_checks(file=file, name=name, file_format=file_format)
     try:
         columns = _inferred_columns(lambda: sources.FileSource(file, file.size), file_format)
@@ -184,9 +187,9 @@ def table_upload(*, team, created_by, file, name: str | None, file_format: str) 
             table = DataWarehouseTable(team=team, created_by=created_by, name=name)
         table.url_pattern, table.format, table.columns = url_pattern, file_format, columns
         table.save()
-        file.seek(0)
         try:
-            uploads.save(team.pk, filename, file.chunks())
-        except OSError:
+            uploads.save(team.pk, filename, file)
+        except DatabaseError:  # leaving the block rolls the table row back too
+            logger.exception("warehouse: storing upload %s of team %s failed", filename, team.pk)
             raise MessageError(UPLOAD_FAILED) from None
     return table

@@ -1,6 +1,7 @@
-"""Where a table's file is read from (an upload kept here, or object storage), and its columns inferred from it."""
+"""Where a table's file is read from (an upload stored in PostgreSQL, or object storage), and its columns inferred
+from it."""
 
-from pathlib import Path
+from django.db import connection
 
 from warehouse import remote, uploads
 from warehouse.inference import (
@@ -11,7 +12,7 @@ from warehouse.inference import (
     infer_csv_with_names,
     infer_json_each_row,
 )
-from warehouse.models import DataWarehouseTable
+from warehouse.models import DataWarehouseTable, UploadedFile
 from warehouse.parquet import FOOTER, infer_parquet, metadata_length
 from warehouse.s3_signing import Keys
 
@@ -23,6 +24,18 @@ FORMATS_WITHOUT_COLUMNS = {
     DataWarehouseTable.Format.DELTA,
     DataWarehouseTable.Format.DELTA_S3_WRAPPER,
 }
+# The first or last %(size)s bytes of a stored upload, and its length.
+STORED_SLICE = f"""
+    SELECT
+        substring(
+            content
+            FROM (CASE WHEN %(from_end)s THEN greatest(length(content) - %(size)s, 0) ELSE 0 END) + 1
+            FOR %(size)s
+        ),
+        length(content)
+    FROM {UploadedFile._meta.db_table}
+    WHERE team_id = %(team)s AND filename = %(file)s
+"""
 
 
 class FileSource:
@@ -40,24 +53,30 @@ class FileSource:
         return self.file.read(), self.size
 
 
-class LocalSource:
-    """A file kept under the upload root."""
+class StoredSource:
+    """An upload kept in PostgreSQL. Only the bytes asked for leave the database: the content column is stored
+    uncompressed out of line, so `substring()` fetches just the chunks it covers."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, team_id: int, filename: str):
+        self.team_id, self.filename = team_id, filename
 
-    def _read(self, method: str, size: int):
-        try:
-            with self.path.open("rb") as file:
-                return getattr(FileSource(file, file.seek(0, 2)), method)(size)
-        except FileNotFoundError:
-            raise ColumnsError(MISSING_FILE) from None
+    def _read(self, size: int, *, from_end: bool) -> tuple[bytes, int]:
+        """(`size` bytes from the start or the end, the file's length)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                STORED_SLICE, {"size": size, "from_end": from_end, "team": self.team_id, "file": self.filename}
+            )
+            row = cursor.fetchone()
+        if row is None:
+            raise ColumnsError(MISSING_FILE)
+        return bytes(row[0]), row[1]
 
     def head(self, size: int) -> tuple[bytes, bool]:
-        return self._read("head", size)
+        data, total = self._read(size, from_end=False)
+        return data, total > size
 
     def tail(self, size: int) -> tuple[bytes, int]:
-        return self._read("tail", size)
+        return self._read(size, from_end=True)
 
 
 class RemoteSource:
@@ -73,9 +92,11 @@ class RemoteSource:
 
 
 def source_for(*, url: str, team_id: int, access_key: str | None, access_secret: str | None):
-    path = uploads.path_for_url(url, team_id)
-    if path is not None:
-        return LocalSource(path)
+    filename = uploads.filename_for_url(url, team_id)
+    if filename is not None:
+        return StoredSource(team_id, filename)
+    if remote.is_upload_url(url):  # another team's upload, or a name never stored: never read over the network
+        raise ColumnsError(MISSING_FILE)
     keys = Keys(access_key, access_secret) if access_key and access_secret else None
     return RemoteSource(url, keys)
 

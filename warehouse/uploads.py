@@ -1,16 +1,14 @@
-"""Files uploaded through `warehouse_tables/file/`: kept under WAREHOUSE_UPLOAD_ROOT with PostHog's key layout
-(`managed/team_{team_id}/{filename}`) and named by URLs under WAREHOUSE_UPLOAD_URL."""
+"""Files uploaded through `warehouse_tables/file/`: kept in PostgreSQL (UploadedFile, one row per team and file
+name) and named by URLs under WAREHOUSE_UPLOAD_URL with PostHog's key layout (`managed/team_{team_id}/{filename}`).
+Nothing serves those URLs: a table whose URL names an upload reads the stored row (sources.StoredSource)."""
 
 import re
-from pathlib import Path
 
 from django.conf import settings
 
+from warehouse.models import UploadedFile
+
 UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def configured() -> bool:
-    return bool(settings.WAREHOUSE_UPLOAD_ROOT)
 
 
 def sanitize_filename(name: str) -> str:
@@ -27,30 +25,31 @@ def url_for(team_id: int, filename: str) -> str:
     return f"{settings.WAREHOUSE_UPLOAD_URL}/{_team_prefix(team_id)}{filename}"
 
 
-def path_for_url(url: str, team_id: int) -> Path | None:
-    """The local file behind `url` when it names one of this team's uploads, else None."""
+def filename_for_url(url: str, team_id: int) -> str | None:
+    """The name of this team's upload `url` names, else None."""
     prefix = f"{settings.WAREHOUSE_UPLOAD_URL}/{_team_prefix(team_id)}"
-    if not configured() or not url.startswith(prefix):
+    if not url.startswith(prefix):
         return None
     filename = url[len(prefix) :]
     if not filename or filename != sanitize_filename(filename) or filename.startswith("."):
         return None
-    return Path(settings.WAREHOUSE_UPLOAD_ROOT) / _team_prefix(team_id) / filename
+    return filename
 
 
-def save(team_id: int, filename: str, chunks) -> Path:
-    """Write the upload (an iterable of bytes) atomically: readers see the old file or the new one."""
-    path = Path(settings.WAREHOUSE_UPLOAD_ROOT) / _team_prefix(team_id) / filename
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{filename}.partial")
-    with partial.open("wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-    partial.replace(path)
-    return path
+def save(team_id: int, filename: str, file) -> None:
+    """Store the upload (an open binary file), replacing this team's file of that name. Runs inside the caller's
+    transaction, so a failed upload leaves nothing."""
+    file.seek(0)
+    content = file.read()
+    UploadedFile.objects.bulk_create(
+        [UploadedFile(team_id=team_id, filename=filename, content=content, size=len(content))],
+        update_conflicts=True,
+        unique_fields=["team", "filename"],
+        update_fields=["content", "size", "updated_at"],
+    )
 
 
 def remove(url: str, team_id: int) -> None:
-    path = path_for_url(url, team_id)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    filename = filename_for_url(url, team_id)
+    if filename is not None:
+        UploadedFile.objects.filter(team_id=team_id, filename=filename).delete()

@@ -92,10 +92,10 @@ def object_store(bucket, settings):
 
 
 @pytest.fixture
-def upload_root(settings, tmp_path):
-    settings.WAREHOUSE_UPLOAD_ROOT = str(tmp_path / "uploads")
+def upload_url(settings):
+    """The prefix uploads are named under (they are stored in PostgreSQL)."""
     settings.WAREHOUSE_UPLOAD_URL = "https://uploads.example.com/bucket"
-    return tmp_path / "uploads"
+    return settings.WAREHOUSE_UPLOAD_URL
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from tests.warehouse.parquet_files import encode_struct, leaf
 from warehouse.inference import ColumnsError
 from warehouse.parquet import infer_parquet
-from warehouse.sources import LocalSource, infer_types
+from warehouse.sources import FileSource, infer_types
 
 # Written by pyarrow 26 (pq.write_table with its defaults): one column per Arrow type.
 PYARROW_FILE = Path(__file__).parent / "files" / "pyarrow_types.parquet"
@@ -47,7 +47,8 @@ PYARROW_TYPES = {
 
 
 def test_a_file_written_by_pyarrow():
-    assert infer_types(LocalSource(PYARROW_FILE), "Parquet") == PYARROW_TYPES
+    with PYARROW_FILE.open("rb") as file:
+        assert infer_types(FileSource(file, PYARROW_FILE.stat().st_size), "Parquet") == PYARROW_TYPES
 
 
 def _metadata(schema: list) -> bytes:

@@ -264,14 +264,14 @@ def test_create_refuses_the_name_of_a_live_table_but_not_of_a_deleted_one(write_
         "https://someone@uploads.example.com:443/bucket/managed/team_1/a.csv",
     ],
 )
-def test_create_refuses_the_upload_bucket(write_client, team, upload_root, url):
+def test_create_refuses_the_upload_bucket(write_client, team, upload_url, url):
     response = write_client.post(tables_url(team), body(url))
 
     assert response.json() == error("validation_error", "invalid_input", "Cant use this bucket", "url_pattern")
 
 
 def test_another_port_on_the_upload_host_is_another_store(
-    write_client, team, upload_root, object_store, bucket, settings
+    write_client, team, upload_url, object_store, bucket, settings
 ):
     settings.WAREHOUSE_UPLOAD_URL = "http://127.0.0.1:1/uploads"
     bucket.objects["/bucket/a.csv"] = b"a\n1\n"

@@ -70,6 +70,10 @@ class PropertyDefinitionViewSet(
             return queryset
         return queryset.annotate(is_seen_on_filtered_events=Value(None, output_field=BooleanField(null=True)))
 
+    def filter_queryset(self, queryset):
+        # Note: the list's filters (`type` defaults to `event`) must not hide other definition types from detail routes.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     @extend_schema(parameters=LIST_PARAMETERS)
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -191,7 +191,9 @@ class PersonViewSet(TenantScopedViewSet, ActivityLogMixin, viewsets.ModelViewSet
     @transaction.atomic
     def update_property(self, request, *args, **kwargs):
         person = self.get_object()
-        data = request.data if isinstance(request.data, dict) else {}
+        # Note: PostHog reads the body, its schema declares query parameters: a generated client sends those.
+        body = request.data if isinstance(request.data, dict) else {}
+        data = {name: body.get(name, request.query_params.get(name)) for name in ("key", "value")}
         if data.get("value") is None:
             raise required_error("value")
         if not isinstance(data.get("key"), str) or not data["key"]:

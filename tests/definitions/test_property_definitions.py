@@ -207,6 +207,18 @@ def test_retrieve(client, team):
     assert response.json() == definition_body(definition)
 
 
+@pytest.mark.parametrize("kind", [PERSON, GROUP, SESSION])
+def test_detail_routes_reach_every_definition_type_not_only_events(client, team, kind):
+    """The list's `type` filter (default `event`) must not turn person/group/session detail routes into 404s."""
+    group_type_index = 0 if kind == GROUP else None
+    definition = make_definition(team, "plan", kind=kind, property_type="String", group_type_index=group_type_index)
+    assert client.get(definitions_url(team, f"{definition.id}/")).json() == definition_body(definition)
+    response = client.patch(definitions_url(team, f"{definition.id}/"), {"property_type": "Numeric"})
+    assert (response.status_code, response.json()["property_type"]) == (200, "Numeric")
+    assert client.delete(definitions_url(team, f"{definition.id}/")).status_code == 204
+    assert not PropertyDefinition.objects.filter(pk=definition.pk).exists()
+
+
 def test_retrieve_an_unknown_or_malformed_id_is_404(client, team):
     assert client.get(definitions_url(team, "00000000-0000-0000-0000-000000000000/")).json() == not_found()
     assert client.get(definitions_url(team, "nope/")).json() == not_found()

@@ -35,6 +35,17 @@ def test_update_property_sets_one_key_and_answers_the_person(client, team):
     assert ActivityLog.objects.get(scope="Person").activity == "updated"
 
 
+def test_update_property_reads_key_and_value_from_the_query_string_as_the_schema_declares(client, team):
+    """PostHog's schema declares `key`/`value` as query parameters, so a generated client sends them there."""
+    person = make_person(team, ["amy"], {"plan": "free"})
+    url = person_url(team, person.pk, "update_property") + "?key=plan&value=pro"
+    response = client.post(url, {}, format="json")
+    assert response.status_code == 200
+    person.refresh_from_db()
+    assert person.properties == {"plan": "pro"}
+    assert response.json() == person_body(person)
+
+
 @pytest.mark.parametrize(
     ("body", "missing"),
     [({"key": "plan"}, "value"), ({"key": "plan", "value": None}, "value"), ({"value": 1}, "key"), ({}, "value")],

@@ -10,6 +10,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from posthog_api.validators import is_storable_text
+
 MAX_DISTINCT_ID_LENGTH = 200
 MAX_EVENT_NAME_LENGTH = 400
 MAX_EVENT_BYTES = 1024 * 1024
@@ -120,15 +122,8 @@ def resolve_token(request: CaptureRequest, *, first_choice: str | None, fallback
 
 
 def could_be_project_token(token: str) -> bool:
-    """False for a personal API key and for text no project token is, which PostgreSQL could not even compare (a
-    NUL character, a lone surrogate)."""
-    if token.startswith(PERSONAL_KEY_PREFIX) or "\x00" in token or len(token) > 200:
-        return False
-    try:
-        token.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+    """False for a personal API key and for text no project token is, which PostgreSQL could not even compare."""
+    return not token.startswith(PERSONAL_KEY_PREFIX) and len(token) <= 200 and is_storable_text(token)
 
 
 def stringify_distinct_id(value) -> str | None:

@@ -10,6 +10,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from posthog_api.validators import is_storable_text
+
 MAX_DISTINCT_ID_LENGTH = 200
 MAX_EVENT_NAME_LENGTH = 400
 MAX_EVENT_BYTES = 1024 * 1024
@@ -114,9 +116,14 @@ def resolve_token(request: CaptureRequest, *, first_choice: str | None, fallback
         token = fallback
     if not token or not isinstance(token, str):
         raise MISSING_TOKEN
-    if token.startswith(PERSONAL_KEY_PREFIX) or "\x00" in token or len(token) > 200:
+    if not could_be_project_token(token):
         raise INVALID_TOKEN
     return token
+
+
+def could_be_project_token(token: str) -> bool:
+    """False for a personal API key and for text no project token is, which PostgreSQL could not even compare."""
+    return not token.startswith(PERSONAL_KEY_PREFIX) and len(token) <= 200 and is_storable_text(token)
 
 
 def stringify_distinct_id(value) -> str | None:
@@ -187,10 +194,10 @@ def normalize_event(event, *, now: str, sent_at: str | None) -> dict:
 
 def query_sent_at(value: str | None) -> str | None:
     """posthog-js' `_` query parameter: epoch milliseconds (≤ 11 digits are seconds)."""
-    if not value or not value.isdigit():
+    if not value or not value.isascii() or not value.isdigit():
         return None
-    seconds = int(value) if len(value) <= 11 else int(value) / 1000
     try:
+        seconds = int(value) if len(value) <= 11 else int(value) / 1000
         return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds * 1000) % 1000:03d}Z"
     except (OverflowError, OSError, ValueError):
         return None

@@ -16,12 +16,14 @@ from ingestion.capture import (
     MAX_EVENT_BYTES,
     MISSING_TOKEN,
     CaptureError,
+    could_be_project_token,
     normalize_event,
     query_sent_at,
     resolve_token,
     split_request,
 )
 from ingestion.queue import enqueue, serialize_payloads, team_id_for_token
+from posthog_api.parsing import int_or_none
 
 SUPPORTED_COMPRESSION = ["gzip", "gzip-js"]
 ALLOWED_METHODS = "GET, POST, OPTIONS"
@@ -64,8 +66,8 @@ def _too_large(request: HttpRequest) -> HttpResponse:
 
 
 def _read_body(request: HttpRequest) -> bytes:
-    length = request.META.get("CONTENT_LENGTH")
-    if length and int(length) > decoding.MAX_BODY_BYTES:
+    length = int_or_none(request.META.get("CONTENT_LENGTH"))  # unreadable: none, as Django reads it
+    if length and length > decoding.MAX_BODY_BYTES:
         raise decoding.BodyTooLarge()
     if not length and request.META.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
         body = request.META["wsgi.input"].read(decoding.MAX_BODY_BYTES + 1)
@@ -166,7 +168,7 @@ def _flags_token(request: HttpRequest) -> str:
     token = token or request.GET.get("token") or request.GET.get("api_key")
     if not isinstance(token, str) or not token:
         raise MISSING_TOKEN
-    if team_id_for_token(token) is None:
+    if not could_be_project_token(token) or team_id_for_token(token) is None:
         raise INVALID_TOKEN
     return token
 
@@ -224,8 +226,8 @@ def decide(request: HttpRequest) -> HttpResponse:
         "isAuthenticated": False,
     }
     extra.pop("token")
-    version = request.GET.get("v", "")
-    if version.isdigit() and int(version) >= 4:
+    version = int_or_none(request.GET.get("v"))
+    if version is not None and version >= 4:
         extra.update({"flags": {}, "requestId": str(uuid.uuid4())})
     return _no_flags(request, extra)
 
@@ -234,7 +236,7 @@ def remote_config(request: HttpRequest, token: str, js: str | None = None) -> Ht
     """`GET /array/{token}/config` (and `config.js`): the project's remote config for posthog-js."""
     if request.method == "OPTIONS":
         return _preflight(request)
-    if team_id_for_token(token) is None:
+    if not could_be_project_token(token) or team_id_for_token(token) is None:
         return _error(request, CaptureError(404, "invalid_request", "not_found", "Not found."))
     config = _remote_config(token)
     if not js:

@@ -11,6 +11,7 @@ from rest_framework.fields import empty
 
 from plugins.models import SECRET_FIELD_VALUE, Plugin, PluginConfig
 from plugins.validators import validate_config_schema
+from posthog_api.serializers import PrimaryKeyRelatedField
 from posthog_api.validators import validate_storable_json
 
 URL_REFUSED = "Must be a GitHub/GitLab repository or a npm package URL!"
@@ -121,6 +122,7 @@ class PluginConfigSerializer(serializers.ModelSerializer):
     plugin_info = serializers.SerializerMethodField()
     delivery_rate_24h = serializers.SerializerMethodField()
     deleted = NullableBooleanField(required=False, allow_null=True)
+    serializer_related_field = PrimaryKeyRelatedField
 
     class Meta:
         model = PluginConfig

@@ -55,6 +55,16 @@ class Int64Field(serializers.IntegerField):
     """An integer PostHog's schema types as int64 (ids from bigint sequences)."""
 
 
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """DRF's field, refusing what is no integer or string id before the lookup: DRF would look up `true` and `1.5`
+    as 1, and crash on `1e999` (OverflowError) or a deeply nested list (RecursionError)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool | float | list | dict):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 # The columns `user_basic` reads, for `.only()` (a user row also holds JSON settings nobody reads here).
 USER_BASIC_COLUMNS = (
     "id",

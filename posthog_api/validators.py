@@ -12,6 +12,20 @@ TOO_DEEP = "The value is nested too deeply."
 _no_surrogates = ProhibitSurrogateCharactersValidator()
 
 
+def is_storable_text(value: str) -> bool:
+    """Whether PostgreSQL can take `value` as text at all (as a column value or a query parameter): no NUL character,
+    no lone surrogate. Text from a URL, header or body that fails this matches no stored value."""
+    return "\x00" not in value and (value.isascii() or not _has_surrogate(value))
+
+
+def _has_surrogate(value: str) -> bool:
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def validate_storable_json(value, *, max_depth: int | None = None) -> None:
     """No NUL character or lone surrogate in any key or string, finite numbers only, and with `max_depth` no deeper
     nesting (for values that recursive code walks later). Iterative: the JSON parser accepts nesting deeper than a

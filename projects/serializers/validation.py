@@ -5,6 +5,7 @@ import re
 
 from rest_framework.exceptions import ValidationError
 
+from posthog_api.parsing import int_or_none
 from projects.constants import AI_RESOLUTION_CHANNELS, CONVERSATIONS_MANAGED_KEYS, LOGS_RETENTION_DAYS, MODIFIER_KEYS
 
 PROPERTY_FILTER_TYPES = frozenset(
@@ -40,7 +41,7 @@ def linked_flag(value):
         )
     flag_id = value["id"]
     if isinstance(flag_id, str) and flag_id.strip().lstrip("-").isdigit():
-        flag_id = int(flag_id)
+        flag_id = int_or_none(flag_id)  # None for digits int() refuses: '²', or more than 4300 of them
     if isinstance(flag_id, bool) or not isinstance(flag_id, int):
         raise ValidationError("Must provide an integer 'id'.")
     return {**value, "id": flag_id}

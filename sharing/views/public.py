@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from posthog_api.exceptions import error_body
 from posthog_api.models import mask_key_value
+from posthog_api.validators import is_storable_text
 from sharing import services
 from sharing.authentication import (
     COOKIE_NAME,
@@ -32,6 +33,8 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 
 def _shared_configuration(access_token: str) -> SharingConfiguration | None:
+    if not is_storable_text(access_token):
+        return None
     configuration = (
         SharingConfiguration.objects.select_related("insight", "team__organization")
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), access_token=access_token)
@@ -69,7 +72,7 @@ def _unlock(request: HttpRequest, configuration: SharingConfiguration) -> HttpRe
         data = {}
     raw_password = data.get("password") if hasattr(data, "get") else None
     password = None
-    if isinstance(raw_password, str):
+    if isinstance(raw_password, str) and is_storable_text(raw_password):  # hashing cannot encode a lone surrogate
         active = configuration.share_passwords.filter(is_active=True)
         password = next((candidate for candidate in active if candidate.check_password(raw_password)), None)
     services.share_login_attempt_log(configuration=configuration, client_ip=_client_ip(request), password=password)

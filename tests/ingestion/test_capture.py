@@ -349,3 +349,28 @@ def test_an_lz64_body_that_decompresses_past_the_limit_is_413(team, monkeypatch)
     response = post("/e/", form, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
     assert not QueuedEvent.objects.exists()
+
+
+# A token PostgreSQL could not even compare (NUL, lone surrogate) is no project's token (was a 500 for surrogates).
+@pytest.mark.parametrize("token", ["phc_\\u0000", "phc_\\ud800"])
+@pytest.mark.parametrize("where", ["envelope", "event"])
+def test_a_token_no_project_can_have_is_401_and_nothing_is_queued(team, token, where):
+    event = '{"event": "e", "distinct_id": "d"' + (f', "token": "{token}"' if where == "event" else "") + "}"
+    body = '{"api_key": "' + token + '", "batch": [' + event + "]}" if where == "envelope" else event
+    response = post("/i/v0/e/", body)
+    assert (response.status_code, response.json()) == (401, INVALID)
+    assert not QueuedEvent.objects.exists()
+
+
+@pytest.mark.parametrize("sent", ["\u00b2", "9" * 5000, "abc"])
+def test_a_query_sent_at_that_is_no_number_is_ignored(team, sent):
+    response = post(f"/batch/?_={quote(sent)}", python_batch(team))
+    assert (response.status_code, response.json()) == (200, OK)
+    assert "sent_at" not in queued()[0]
+
+
+def test_an_unreadable_content_length_reads_as_none(team):
+    response = post("/batch/", python_batch(team), CONTENT_LENGTH="abc")
+    detail = "No data found. Make sure to use a POST request when sending the payload in the body of the request."
+    assert (response.status_code, response.json()) == (400, error_body("no_data", detail))
+    assert not QueuedEvent.objects.exists()

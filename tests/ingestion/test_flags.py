@@ -1,11 +1,18 @@
 import gzip
 import json
+from urllib.parse import quote
 
+import pytest
 from django.test import Client
 
 from tests.ingestion.helpers import error_body, post
 
 SUPPORTED = ["gzip", "gzip-js"]
+INVALID = error_body(
+    "invalid_api_key",
+    "Project API key invalid. You can find your project API key in PostHog project settings.",
+    "authentication_error",
+)
 
 
 def test_flags_v2_answers_no_flags_and_supported_compression(team):
@@ -80,4 +87,24 @@ def test_remote_config_for_posthog_js(team):
 
 def test_remote_config_of_an_unknown_token_is_404(team):
     response = Client().get("/array/phc_unknown/config")
+    assert (response.status_code, response.json()) == (404, error_body("not_found", "Not found.", "invalid_request"))
+
+
+@pytest.mark.parametrize("token", ["phc_\\u0000", "phc_\\ud800"])
+@pytest.mark.parametrize("path", ["/flags/?v=2", "/decide/?v=3"])
+def test_flags_with_a_token_no_project_can_have_is_401(team, path, token):
+    response = post(path, '{"token": "' + token + '", "distinct_id": "u1"}')
+    assert (response.status_code, response.json()) == (401, INVALID)
+
+
+@pytest.mark.parametrize("version", ["\u00b2", "9" * 5000, "-1", "x"])
+def test_decide_with_a_version_that_is_no_number_answers_the_old_shape(team, version):
+    response = post(f"/decide/?v={quote(version)}", {"api_key": team.api_token, "distinct_id": "u1"})
+    assert response.status_code == 200
+    assert "flags" not in response.json()
+
+
+@pytest.mark.parametrize("token", ["%00", "%ED%A0%80", "%FF"])
+def test_remote_config_of_a_token_no_project_can_have_is_404(team, token):
+    response = Client().get(f"/array/{token}/config")
     assert (response.status_code, response.json()) == (404, error_body("not_found", "Not found.", "invalid_request"))

@@ -513,3 +513,23 @@ def test_a_config_of_another_environment_is_404(client, team, other_organization
     response = client.get(configs_url(team, plugin_config=foreign))
     assert response.status_code == 404
     assert client.patch(configs_url(team, plugin_config=foreign), {"name": "x"}, format="json").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("plugin_value", "received"),
+    [("1e999", "float"), ("1.0", "float"), ("true", "bool"), ("[" * 200 + "]" * 200, "list"), ('{"id": 1}', "dict")],
+)
+def test_a_plugin_that_is_no_id_is_400_on_create_and_update_and_writes_nothing(
+    client, team, plugin, plugin_value, received
+):
+    existing = make_config(team, plugin)
+    body = '{"plugin": ' + plugin_value + ', "order": 1}'
+    detail = f"Incorrect type. Expected pk value, received {received}."
+    expected = error("validation_error", "incorrect_type", detail, "plugin")
+
+    created = client.post(configs_url(team), body, content_type="application/json")
+    updated = client.patch(configs_url(team, plugin_config=existing), body, content_type="application/json")
+
+    assert (created.status_code, created.json()) == (400, expected)
+    assert (updated.status_code, updated.json()) == (400, expected)
+    assert list(PluginConfig.objects.values_list("id", "plugin_id", "order")) == [(existing.id, plugin.id, 1)]

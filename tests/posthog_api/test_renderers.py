@@ -90,3 +90,25 @@ def test_an_unknown_format_parameter_is_still_404(client):
     response = client.get("/api/users/@me/?format=xml")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("media_type", [None, "application/json; indent=2"])
+def test_a_lone_surrogate_is_written_as_an_escape(media_type):
+    rendered = JSONRenderer().render({"detail": '"a\ud800" is not a valid choice.', "ü": 1}, media_type)
+
+    assert json.loads(rendered) == {"detail": '"a\ud800" is not a valid choice.', "ü": 1}
+    assert b"\\ud800" in rendered
+
+
+def test_an_error_echoing_a_lone_surrogate_is_a_400_and_nothing_is_written(client, user):
+    response = client.patch("/api/users/@me/", '{"theme_mode": "a\\ud800"}', content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": "validation_error",
+        "code": "invalid_choice",
+        "detail": '"a\ud800" is not a valid choice.',
+        "attr": "theme_mode",
+    }
+    user.refresh_from_db()
+    assert user.theme_mode is None

@@ -65,6 +65,15 @@ def invalid(detail: str, attr: str, code: str = "invalid_input") -> dict:
             {"session_recording_linked_flag": {"id": 1.5, "key": "k"}},
             invalid("Must provide an integer 'id'.", "session_recording_linked_flag"),
         ),
+        # Digits int() refuses: a superscript (str.isdigit() is True for it), more than 4300 of them (was a 500).
+        (
+            {"session_recording_linked_flag": {"id": "\u00b2", "key": "k"}},
+            invalid("Must provide an integer 'id'.", "session_recording_linked_flag"),
+        ),
+        (
+            {"session_recording_linked_flag": {"id": "9" * 5000, "key": "k"}},
+            invalid("Must provide an integer 'id'.", "session_recording_linked_flag"),
+        ),
         (
             {"session_recording_linked_flag": "flag"},
             invalid("Must provide a dictionary or None.", "session_recording_linked_flag"),

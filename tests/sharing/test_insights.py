@@ -80,7 +80,7 @@ TOO_DEEP = ("invalid_input", "The value is nested too deeply.", "query")
         ('{"name": "q", "query": {"kind": "a\\u0000b"}}', NULL_CHARACTERS),
         ('{"name": "q", "query": {"a\\u0000": 1}}', NULL_CHARACTERS),
         ('{"name": "q", "query": {"source": {"series": [{"math": 1e999}]}}}', NOT_FINITE),
-        ('{"name": "q", "query": {"a": ' + "[" * 900 + "]" * 900 + "}}", TOO_DEEP),
+        ('{"name": "q", "query": {"a": ' + "[" * 200 + "]" * 200 + "}}", TOO_DEEP),
     ],
 )
 def test_a_query_postgres_cannot_store_is_a_400_and_writes_nothing(client, team, insight, body, expected):

@@ -149,6 +149,13 @@ def test_unknown_disabled_or_expired_tokens_are_the_not_found_page(anonymous, us
     assert_not_found_page(anonymous.get(f"/embedded/{share.access_token}"))
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("path", ["/shared/%00", "/shared/a%00b.json", "/embedded/%00"])
+def test_a_token_with_a_nul_character_is_the_not_found_page(anonymous, share, method, path):
+    # PostgreSQL cannot compare text holding NUL: the lookup was a 500.
+    assert_not_found_page(getattr(anonymous, method)(path))
+
+
 def test_a_refreshed_token_works_for_its_grace_period_only(anonymous, user, team, share, insight):
     current = services.sharing_access_token_refresh(insight=insight, user=user, team_id=team.id)
 
@@ -261,6 +268,17 @@ def test_an_unreadable_unlock_body_is_a_wrong_password(anonymous, protected, bod
 
     assert response.status_code == 401
     assert response.json() == {"error": "Incorrect password"}
+
+
+def test_a_password_with_a_lone_surrogate_is_a_wrong_password(anonymous, protected):
+    # Hashing it to compare could not encode it: a 500.
+    body = '{"password": "open\\ud800"}'
+    response = anonymous.post(f"/shared/{protected.access_token}", body, content_type="application/json")
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Incorrect password"}
+    assert COOKIE_NAME not in response.cookies
+    assert activity_entries()[-1]["activity"] == "share_login_failed"
 
 
 def test_a_form_post_unlocks_too(anonymous, protected):

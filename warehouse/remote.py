@@ -299,7 +299,8 @@ def resolve_object(url: str, keys: Keys | None) -> str:
 def _total_size(answer: _Answer) -> int | None:
     content_range = answer.headers.get("content-range", "")
     total = content_range.rsplit("/", 1)[-1]
-    return int(total) if total.isdigit() else None
+    # NOTE: headers are decoded as latin-1, where `isdigit()` also accepts "²"; 18 digits stay far below bigint.
+    return int(total) if total.isascii() and total.isdigit() and len(total) <= 18 else None
 
 
 def read_head(url: str, keys: Keys | None, size: int) -> tuple[bytes, bool]:

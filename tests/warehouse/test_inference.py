@@ -204,3 +204,19 @@ def test_credentials_round_trip_and_refuse_tampering():
     tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
     assert crypto.decrypt(tampered) is None
     assert crypto.decrypt("plain") is None
+
+
+@pytest.mark.parametrize(
+    ("content_range", "total"),
+    [
+        ("bytes 0-9/1234", 1234),
+        ("bytes 0-9/*", None),
+        ("bytes 0-9/\u00b2", None),
+        ("bytes 0-9/" + "9" * 5000, None),
+        ("", None),
+    ],
+)
+def test_the_total_size_is_read_only_from_plain_digits(content_range, total):
+    answer = remote._Answer(status=206, headers={"content-range": content_range}, body=b"")
+
+    assert remote._total_size(answer) == total

@@ -185,13 +185,15 @@ def request(client, world, operation_id: str, parameters: dict, body):
 
 @pytest.mark.parametrize("operation_id", [*READS, *WRITES])
 def test_response_matches_the_reference_schema(client, world, operation_id):
-    if operation_id in DELIBERATE:
-        pytest.skip(DELIBERATE[operation_id])
     parameters, body = {**READS, **WRITES}[operation_id]
     response = request(client, world, operation_id, parameters, body)
     status, schema = expected(operation_id)
     assert response.status_code == status, response.content
-    assert schema_errors(operation_id, response.json()) == []
+    if operation_id in DELIBERATE:
+        # The documented deviation still stands; once it is gone, the operation leaves DELIBERATE.
+        assert schema_errors(operation_id, response.json()) != [], DELIBERATE[operation_id]
+    else:
+        assert schema_errors(operation_id, response.json()) == []
 
 
 def test_the_converter_rejects_what_a_generated_client_cannot_parse():

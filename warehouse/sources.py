@@ -3,6 +3,7 @@ from it."""
 
 from django.db import connection
 
+from posthog_api.validators import is_storable_text
 from warehouse import remote, uploads
 from warehouse.inference import (
     MISSING_FILE,
@@ -111,11 +112,6 @@ def _parquet_types(source) -> dict[str, str]:
     return infer_parquet(tail[-(length + FOOTER) : -FOOTER])
 
 
-def _storable(text: str) -> bool:
-    """Whether PostgreSQL can keep the text in jsonb: no NUL and no lone surrogate."""
-    return "\x00" not in text and not any("\ud800" <= character <= "\udfff" for character in text)
-
-
 def _file_types(source, file_format: str) -> dict[str, str]:
     if file_format == DataWarehouseTable.Format.PARQUET:
         return _parquet_types(source)
@@ -128,6 +124,6 @@ def _file_types(source, file_format: str) -> dict[str, str]:
 def infer_types(source, file_format: str) -> dict[str, str]:
     """`{column: ClickHouse type}` of the file behind `source`; raises ColumnsError."""
     types = _file_types(source, file_format)
-    if not all(_storable(name) and _storable(kind) for name, kind in types.items()):
+    if not all(is_storable_text(name) and is_storable_text(kind) for name, kind in types.items()):
         raise ColumnsError(NO_COLUMNS)
     return types

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from posthog_api.parsing import int_or_none
 from posthog_api.viewsets import TenantScopedViewSet
 from sharing import services
 from sharing.models import Insight, SharePassword, SharingConfiguration
@@ -26,10 +27,9 @@ class InsightSharingMixin:
 
     @cached_property
     def insight(self) -> Insight:
-        try:
-            insight_id = int(self.kwargs["insight_id"])
-        except ValueError:
-            raise NotFound("Insight not found.") from None
+        insight_id = int_or_none(self.kwargs["insight_id"])
+        if insight_id is None:
+            raise NotFound("Insight not found.")
         # The insights the insight viewset of the same root serves: the project's, or the environment's.
         tenant = {"team__project_id": self.project.pk} if "project_id" in self.kwargs else {"team_id": self.team.pk}
         insight = Insight.objects.filter(pk=insight_id, **tenant).first()
@@ -116,10 +116,8 @@ class SharePasswordViewSet(
         return queryset.filter(is_active=True, sharing_configuration__expires_at__isnull=True)
 
     def safely_get_object(self, queryset) -> SharePassword:
-        try:
-            password = queryset.filter(pk=int(self.kwargs["password_id"])).first()
-        except ValueError:
-            password = None
+        password_id = int_or_none(self.kwargs["password_id"])
+        password = queryset.filter(pk=password_id).first() if password_id is not None else None
         if password is None:
             raise NotFound("Password not found")
         return password

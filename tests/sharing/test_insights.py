@@ -265,3 +265,15 @@ def test_a_plain_member_can_create_and_edit(organization, team, insight):
 
     assert member_client.post(insights_url(team), {"name": "Mine"}, format="json").status_code == 201
     assert member_client.patch(insights_url(team, insight), {"name": "Edited"}, format="json").status_code == 200
+
+
+def test_listing_costs_the_same_queries_for_2_or_20_insights(client, team, user, django_assert_num_queries):
+    for _ in range(2):
+        make_insight(team, user)
+    client.get(insights_url(team))  # the key's last_used_at is written once an hour
+    with django_assert_num_queries(4):
+        assert client.get(insights_url(team)).json()["count"] == 2
+    for _ in range(18):
+        make_insight(team, user)
+    with django_assert_num_queries(4):
+        assert client.get(insights_url(team)).json()["count"] == 20

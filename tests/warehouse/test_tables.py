@@ -505,3 +505,15 @@ def test_another_teams_table_is_not_found_through_my_team(client, team, other_or
     assert client.get(tables_url(team)).json()["count"] == 0
     foreign.refresh_from_db()
     assert (foreign.name, foreign.deleted) == ("orders", False)
+
+
+def test_listing_costs_the_same_queries_for_2_or_20_tables(client, team, user, django_assert_num_queries):
+    for index in range(2):
+        make_table(team, user, name=f"t{index}")
+    client.get(tables_url(team))  # the key's last_used_at is written once an hour
+    with django_assert_num_queries(4):
+        assert client.get(tables_url(team)).json()["count"] == 2
+    for index in range(2, 20):
+        make_table(team, user, name=f"t{index}")
+    with django_assert_num_queries(4):
+        assert client.get(tables_url(team)).json()["count"] == 20

@@ -107,3 +107,60 @@ def milliseconds(text: str) -> float:
     """A wrk duration (`812.00us`, `3.41ms`, `1.02s`) in milliseconds."""
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
     return float(number) * UNITS[unit]
+
+
+# --- CPU time per process group (Linux /proc; elsewhere every figure is None) ---
+
+
+def _proc_stats() -> dict[int, tuple[int, str, float]]:
+    """pid → (parent pid, command name, CPU seconds) of every process that can be read."""
+    stats = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                head, _, tail = file.read().rpartition(")")
+        except OSError:
+            continue
+        fields = tail.split()
+        stats[int(entry)] = (int(fields[1]), head.partition("(")[2], (int(fields[11]) + int(fields[12])) / tick)
+    return stats
+
+
+def _descendants(stats: dict, root: int) -> set[int]:
+    found, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (ppid, _name, _cpu) in stats.items() if ppid == parent and pid not in found]
+        found.update(children)
+        frontier.extend(children)
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used between `start` and `stop` by process trees (by root pid) and by every `postgres` process.
+
+    A process that starts in between counts from zero; one that ends in between is missed."""
+
+    def __init__(self, trees: dict[str, int]):
+        self.trees = trees
+        self.before: dict[int, float] = {}
+
+    def _groups(self) -> tuple[dict[str, set[int]], dict[int, float]]:
+        stats = _proc_stats()
+        groups = {role: _descendants(stats, root) for role, root in self.trees.items()}
+        groups["PostgreSQL"] = {pid for pid, (_ppid, name, _cpu) in stats.items() if name == "postgres"}
+        return groups, {pid: cpu for pid, (_ppid, _name, cpu) in stats.items()}
+
+    def start(self) -> None:
+        self.before = self._groups()[1] if os.path.isdir("/proc") else {}
+
+    def stop(self) -> dict[str, float | None]:
+        if not self.before:
+            return {role: None for role in [*self.trees, "PostgreSQL"]}
+        groups, after = self._groups()
+        return {
+            role: sum(after.get(pid, 0.0) - self.before.get(pid, 0.0) for pid in pids) for role, pids in groups.items()
+        }

@@ -11,7 +11,8 @@ users, identifies that merge, `$set`, groups). Three measured phases, in one run
 
 Each throughput phase and each COPY starts after a CHECKPOINT, so that none pays for the write-back of the one
 before it (the paced latency phase does not: a checkpoint during steady traffic is part of what it measures).
-Prints each figure, the end-to-end / COPY ratio and the event counts. Bounded in time; everything it started is
+Prints each figure, the end-to-end / COPY ratio, the CPU the end-to-end phase used per event (gunicorn, worker,
+PostgreSQL, the bench's clients) against what the target rate allows, and the event counts. Bounded in time; everything it started is
 stopped and the database dropped at the end. Figures: bench/README.md.
 
     .venv/bin/python bench/ingestion.py [--events 100000] [--clients 8] [--batch 100] [--workers 2]
@@ -21,6 +22,7 @@ import argparse
 import datetime as dt
 import http.client
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -32,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.harness import admin_execute, database_url, free_port, server_settings, start_server  # noqa: E402
+from bench.harness import CpuMeter, admin_execute, database_url, free_port, server_settings, start_server  # noqa: E402
 from bench.sdk_batches import generate_requests  # noqa: E402
 
 BENCH_DATABASE = "posthog_api_bench_ingestion"
@@ -147,6 +149,21 @@ def post_all(port: int, bodies: list[bytes], clients: int, interval: float = 0.0
     for thread in threads:
         thread.join(PHASE_TIMEOUT)
     return time.perf_counter() - started, latencies, failures[0]
+
+
+def cpu_seconds(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def print_cpu_budget(usage: dict[str, float | None], events: int, target_rate: float) -> None:
+    """Where the end-to-end phase's CPU went per event, against what the target rate allows with every CPU busy."""
+    if any(seconds is None for seconds in usage.values()):
+        return
+    per_event = {role: seconds / events * 1e6 for role, seconds in usage.items()}
+    parts = ", ".join(f"{role} {micros:.1f}" for role, micros in per_event.items())
+    budget = (os.cpu_count() or 1) / target_rate * 1e6
+    print(f"CPU per event end to end (µs): {parts}; total {sum(per_event.values()):.1f}")
+    print(f"  the 0.30 target ({target_rate:.0f} events/s) allows {budget:.1f} µs with all {os.cpu_count()} CPUs busy")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -305,10 +322,15 @@ def main() -> None:
 
         worker = start(ingest, log)
         time.sleep(2)  # let the worker start before the clock runs
+        meter = CpuMeter({"capture (gunicorn)": gunicorn.pid, "worker": worker.pid})
+        meter.start()
+        clients_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         _seconds, e2e_latencies, e2e_failures = post_all(port, bodies, args.clients)
         wait_drained(url, total)
         e2e_seconds = time.perf_counter() - started
+        e2e_cpu = meter.stop()
+        e2e_cpu["bench clients"] = cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - cpu_seconds(clients_before)
         stop(worker)
         stored = sql_value(url, "SELECT count(*) FROM ingestion_event")
         distinct = sql_value(url, "SELECT count(DISTINCT uuid) FROM ingestion_event")
@@ -342,6 +364,7 @@ def main() -> None:
             "of the server-side COPY  (target >= 0.30)"
         )
         print(f"capture / COPY:    {capture_rate / client_copy_rate:.2f}, {capture_rate / copy_rate:.2f}")
+        print_cpu_budget(e2e_cpu, total, 0.30 * client_copy_rate)
         print(f"events: sent {total}, queued by capture {queued}, stored end to end {stored} ({distinct} distinct)")
         if not (queued == stored == distinct == total):
             raise SystemExit("event counts differ")

@@ -12,8 +12,8 @@ users, identifies that merge, `$set`, groups). Three measured phases, in one run
 Each throughput phase and each COPY starts after a CHECKPOINT, so that none pays for the write-back of the one
 before it (the paced latency phase does not: a checkpoint during steady traffic is part of what it measures).
 Prints each figure, the end-to-end / COPY ratio, the CPU the end-to-end phase used per event (gunicorn, worker,
-PostgreSQL, the bench's clients) against what the target rate allows, and the event counts. Bounded in time; everything it started is
-stopped and the database dropped at the end. Figures: bench/README.md.
+PostgreSQL, the bench's clients) against what the target rate allows, and the event counts. Bounded in time;
+everything it started is stopped and the database dropped at the end. Figures: bench/README.md.
 
     .venv/bin/python bench/ingestion.py [--events 100000] [--clients 8] [--batch 100] [--workers 2]
 """

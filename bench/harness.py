@@ -148,19 +148,14 @@ class CpuMeter:
         self.trees = trees
         self.before: dict[int, float] = {}
 
-    def _groups(self) -> tuple[dict[str, set[int]], dict[int, float]]:
-        stats = _proc_stats()
-        groups = {role: _descendants(stats, root) for role, root in self.trees.items()}
-        groups["PostgreSQL"] = {pid for pid, (_ppid, name, _cpu) in stats.items() if name == "postgres"}
-        return groups, {pid: cpu for pid, (_ppid, _name, cpu) in stats.items()}
-
     def start(self) -> None:
-        self.before = self._groups()[1] if os.path.isdir("/proc") else {}
+        stats = _proc_stats() if os.path.isdir("/proc") else {}
+        self.before = {pid: cpu for pid, (_ppid, _name, cpu) in stats.items()}
 
     def stop(self) -> dict[str, float | None]:
         if not self.before:
             return {role: None for role in [*self.trees, "PostgreSQL"]}
-        groups, after = self._groups()
-        return {
-            role: sum(after.get(pid, 0.0) - self.before.get(pid, 0.0) for pid in pids) for role, pids in groups.items()
-        }
+        stats = _proc_stats()
+        groups = {role: _descendants(stats, root) for role, root in self.trees.items()}
+        groups["PostgreSQL"] = {pid for pid, (_ppid, name, _cpu) in stats.items() if name == "postgres"}
+        return {role: sum(stats[pid][2] - self.before.get(pid, 0.0) for pid in pids) for role, pids in groups.items()}
